@@ -1,0 +1,83 @@
+// The viewer page in a real headless Chromium playing through hls.js, fed by a real publisher.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type ViewerStatus } from './helpers/browser.js';
+import { fetchPlaylist, waitFor } from './helpers/playlist.js';
+import { startPublisher, stopAll, type Spawned } from './helpers/processes.js';
+import { startStreamer, type RunningStreamer } from './helpers/streamer.js';
+
+const publisherArgs = ['--input', 'test', '--size', '320x240', '--fps', '25', '--segment-seconds', '2'];
+
+function viewerStatus(page: Page): Promise<ViewerStatus> {
+  return page.evaluate(() => {
+    const status = (window as unknown as { viewer: Omit<ViewerStatus, 'currentTime'> }).viewer;
+    const video = document.querySelector('video')!;
+    return { ...status, errors: [...status.errors], currentTime: video.currentTime };
+  });
+}
+
+async function waitForPlayback(page: Page, seconds: number, from: number): Promise<ViewerStatus> {
+  return waitFor(`currentTime to pass ${from + seconds}`, async () => {
+    const status = await viewerStatus(page);
+    return status.currentTime >= from + seconds ? status : undefined;
+  }, 60_000);
+}
+
+describe('viewer page in headless Chromium', () => {
+  let streamer: RunningStreamer;
+  let publisher: Spawned;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    streamer = await startStreamer();
+    publisher = startPublisher(streamer.url, publisherArgs);
+    await waitFor('2 segments', async () => ((await fetchPlaylist(streamer.url)).playlist.segments.length >= 2 ? true : undefined));
+    browser = await launchChromium();
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAll(publisher);
+    await streamer?.close();
+  });
+
+  it('plays the live stream through hls.js with no fatal error', async () => {
+    await page.goto(`${streamer.url}/`);
+    const start = await waitForPlayback(page, 0.1, 0);
+    const later = await waitForPlayback(page, 2, start.currentTime);
+    expect(later.engine).toMatch(/^hls\.js/);
+    expect(later.fatal, JSON.stringify(later.errors)).toBe(0);
+    expect(later.latency).not.toBeNull();
+    // Latency is measured from the program date-time: positive and bounded on one machine.
+    expect(later.latency!).toBeGreaterThan(0);
+    expect(later.latency!).toBeLessThan(30);
+    expect(await page.locator('#latency').textContent()).toMatch(/\d+\.\d\d s/);
+  });
+
+  it('plays on across a publisher restart (a discontinuity)', async () => {
+    publisher.child.kill('SIGKILL');
+    await publisher.exited;
+    publisher = startPublisher(streamer.url, publisherArgs);
+    const { playlist } = await waitFor('the new session in the playlist', async () => {
+      const current = await fetchPlaylist(streamer.url);
+      return current.playlist.segments.some((s) => s.discontinuity) ? current : undefined;
+    });
+    const sequenceOfNewSession = playlist.mediaSequenceBase! + playlist.segments.findIndex((s) => s.discontinuity);
+    // Keep watching until the player is well past the discontinuity.
+    const before = await viewerStatus(page);
+    const after = await waitForPlayback(page, 8, before.currentTime);
+    expect(after.fatal, JSON.stringify(after.errors)).toBe(0);
+    const now = (await fetchPlaylist(streamer.url)).playlist;
+    expect(now.mediaSequenceBase! + now.segments.length - 1).toBeGreaterThan(sequenceOfNewSession);
+  });
+
+  it('serves the hls.js build from the installed package, not a CDN', async () => {
+    const res = await fetch(`${streamer.url}/vendor/hls.min.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    const html = await (await fetch(`${streamer.url}/`)).text();
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+});

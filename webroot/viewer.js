@@ -1,0 +1,136 @@
+// The viewer: hls.js where MediaSource exists, the browser's own HLS (Safari, iOS) otherwise.
+// It keeps playing through network and media errors, and shows how far behind live it is,
+// measured from the segments' EXT-X-PROGRAM-DATE-TIME against this machine's clock.
+
+const MAX_ERRORS_SHOWN = 5;
+const RETRY_DELAY_MS = 2000;
+
+const video = document.getElementById('video');
+const ui = {
+  state: document.getElementById('state'),
+  latency: document.getElementById('latency'),
+  buffer: document.getElementById('buffer'),
+  engine: document.getElementById('engine'),
+  source: document.getElementById('source'),
+  errors: document.getElementById('errors'),
+};
+
+const src = new URLSearchParams(location.search).get('src') || 'stream.m3u8';
+
+// Read by people and by the end-to-end test alike.
+const status = { engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0 };
+window.viewer = status;
+
+function setState(state) {
+  status.state = state;
+  ui.state.textContent = state;
+  ui.state.dataset.state = state;
+}
+
+function reportError(text, fatal) {
+  status.errors.push({ text, fatal, at: new Date().toISOString() });
+  if (status.errors.length > 50) status.errors.shift();
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${fatal ? 'fatal' : 'warning'}: ${text}`;
+  ui.errors.prepend(item);
+  while (ui.errors.children.length > MAX_ERRORS_SHOWN) ui.errors.lastChild.remove();
+}
+
+function bufferAhead() {
+  const t = video.currentTime;
+  for (let i = 0; i < video.buffered.length; i++) {
+    if (video.buffered.start(i) <= t + 0.1 && t <= video.buffered.end(i)) return video.buffered.end(i) - t;
+  }
+  return 0;
+}
+
+let playingDate = () => null;
+
+function refreshStats() {
+  const date = playingDate();
+  status.latency = date ? (Date.now() - date.getTime()) / 1000 : null;
+  status.buffer = bufferAhead();
+  ui.latency.textContent = status.latency === null ? '–' : `${status.latency.toFixed(2)} s`;
+  ui.buffer.textContent = `${status.buffer.toFixed(2)} s`;
+}
+
+let restartTimer = null;
+function waitForRestart(restart) {
+  if (restartTimer) return;
+  restartTimer = setInterval(async () => {
+    try {
+      const text = await (await fetch(src, { cache: 'no-store' })).text();
+      if (text.includes('#EXTINF') && !text.includes('#EXT-X-ENDLIST')) {
+        clearInterval(restartTimer);
+        restartTimer = null;
+        restart();
+      }
+    } catch { /* streamer away: ask again next time */ }
+  }, RETRY_DELAY_MS);
+}
+
+function playWithHlsJs(Hls) {
+  status.engine = `hls.js ${Hls.version}`;
+  let hls;
+  const start = () => {
+    hls = new Hls({ liveDurationInfinity: true });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      reportError(`${data.type}: ${data.details}`, data.fatal);
+      if (!data.fatal) return;
+      status.fatal++;
+      setState('recovering');
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+        // The streamer may be restarting: keep asking for the playlist.
+        setTimeout(() => hls.startLoad(), RETRY_DELAY_MS);
+      } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+        hls.recoverMediaError();
+      } else {
+        hls.destroy();
+        setTimeout(start, RETRY_DELAY_MS);
+      }
+      status.recovered++;
+    });
+    hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+      if (data.details.live) return;
+      setState('ended');
+      // hls.js stops reloading an ended playlist; a publisher that comes back starts it again.
+      waitForRestart(() => { hls.destroy(); start(); });
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+  };
+  playingDate = () => hls?.playingDate ?? null;
+  start();
+}
+
+function playNatively() {
+  status.engine = 'native HLS';
+  video.src = src;
+  video.addEventListener('error', () => {
+    reportError(`media error ${video.error?.code ?? ''}`, true);
+    status.fatal++;
+    setState('recovering');
+    setTimeout(() => { video.src = src; video.play().catch(() => {}); }, RETRY_DELAY_MS);
+  });
+  playingDate = () => {
+    const start = video.getStartDate?.();
+    if (!start || Number.isNaN(start.getTime())) return null;
+    return new Date(start.getTime() + video.currentTime * 1000);
+  };
+}
+
+const Hls = window.Hls;
+if (Hls && Hls.isSupported()) playWithHlsJs(Hls);
+else if (video.canPlayType('application/vnd.apple.mpegurl')) playNatively();
+else {
+  setState('error');
+  reportError('This browser can play neither hls.js (no MediaSource) nor native HLS.', true);
+}
+
+ui.engine.textContent = status.engine ?? 'none';
+ui.source.textContent = src;
+video.addEventListener('playing', () => setState('playing'));
+video.addEventListener('waiting', () => setState('waiting'));
+video.addEventListener('ended', () => setState('ended'));
+video.play().catch(() => { /* autoplay may wait for a click; the controls are there */ });
+setInterval(refreshStats, 500);
