@@ -1,0 +1,186 @@
+// The rolling window of a live HLS stream as a pure state machine: every function takes a state
+// and returns a new one, so a refused segment cannot leave half a change behind, and the state
+// is plain JSON (it can be written to disk and read back by a later restore).
+import { StreamerError } from '../errors.js';
+
+export interface WindowConfig {
+  /** How many segments the playlist lists. */
+  readonly size: number;
+  /** A target duration fixed by the operator; otherwise each stream takes the publisher's. */
+  readonly targetDuration?: number | undefined;
+}
+
+export interface SegmentInput {
+  readonly name: string;
+  /** Exact duration in seconds. */
+  readonly duration: number;
+  readonly sessionId: string;
+  /** Wall clock of the first frame, epoch milliseconds. */
+  readonly programDateTime: number;
+  /** The publisher's declared target duration (X-Target-Duration), if any. */
+  readonly declaredTarget?: number | undefined;
+}
+
+// A record per segment; Low-Latency HLS parts would be one more optional field here.
+export interface Segment {
+  readonly name: string;
+  readonly duration: number;
+  readonly sequence: number;
+  readonly sessionId: string;
+  readonly programDateTime: number;
+  /** True when this segment starts a new publisher session or reopens an ended stream. */
+  readonly discontinuity: boolean;
+}
+
+export interface RetiringSegment {
+  readonly name: string;
+  readonly sequence: number;
+  /** Epoch ms after which no client can still need it (RFC 8216 section 6.2.2). */
+  readonly deleteAt: number;
+}
+
+export interface WindowState {
+  readonly config: WindowConfig;
+  readonly segments: readonly Segment[];
+  readonly retiring: readonly RetiringSegment[];
+  /** Sequence number of the first listed segment; only grows. */
+  readonly mediaSequence: number;
+  /** Number of discontinuities that slid out of the window. */
+  readonly discontinuitySequence: number;
+  readonly nextSequence: number;
+  /** Null until the first segment fixes it. */
+  readonly targetDuration: number | null;
+  readonly ended: boolean;
+  /** Bumped on every change of what the playlist shows, so renders can be cached. */
+  readonly version: number;
+}
+
+export function createWindow(config: WindowConfig): WindowState {
+  return {
+    config,
+    segments: [],
+    retiring: [],
+    mediaSequence: 0,
+    discontinuitySequence: 0,
+    nextSequence: 0,
+    targetDuration: null,
+    ended: false,
+    version: 0,
+  };
+}
+
+/** The EXTINF text of a duration; the rounding rule applies to what clients read, not to the float. */
+export function formatDuration(duration: number): string {
+  return duration.toFixed(3);
+}
+
+/** What RFC 8216 4.3.3.1 compares with the target duration. */
+export function roundedDuration(duration: number): number {
+  return Math.round(Number(formatDuration(duration)));
+}
+
+export function hasSegment(state: WindowState, name: string): boolean {
+  return state.segments.some((s) => s.name === name) || state.retiring.some((s) => s.name === name);
+}
+
+function startsNewStream(state: WindowState): boolean {
+  return state.targetDuration === null || state.ended;
+}
+
+/** The target a segment is checked against: the live one, or the one its arrival would fix. */
+export function targetFor(state: WindowState, input: SegmentInput): number {
+  if (!startsNewStream(state) && state.targetDuration !== null) return state.targetDuration;
+  const declared = state.config.targetDuration ?? input.declaredTarget ?? Math.max(1, Math.ceil(input.duration));
+  // Segments of the previous stream stay listed, and they too must fit the new target.
+  const listed = state.segments.map((s) => roundedDuration(s.duration));
+  return Math.max(declared, ...listed);
+}
+
+/** Throws the error `addSegment` would throw, without changing anything. */
+export function checkSegment(state: WindowState, input: SegmentInput): void {
+  if (hasSegment(state, input.name)) {
+    throw new StreamerError('SEGMENT_EXISTS', `Segment \`${input.name}\` is already published; name each segment once.`, { name: input.name });
+  }
+  const target = targetFor(state, input);
+  const rounded = roundedDuration(input.duration);
+  if (rounded > target) {
+    throw new StreamerError(
+      'SEGMENT_TOO_LONG',
+      `Segment duration ${formatDuration(input.duration)} s rounds to ${rounded} s, over the stream's target duration of ${target} s; ` +
+        `cut shorter segments (keyframe interval and --segment-seconds) or start the streamer with a larger --target-duration.`,
+      { duration: input.duration, targetDuration: target },
+    );
+  }
+}
+
+function playlistDuration(segments: readonly Segment[]): number {
+  return segments.reduce((sum, s) => sum + s.duration, 0);
+}
+
+export interface AddResult {
+  readonly state: WindowState;
+  readonly segment: Segment;
+  /** Segments that slid out with this add: still fetchable until their deleteAt. */
+  readonly retired: readonly RetiringSegment[];
+}
+
+export function addSegment(state: WindowState, input: SegmentInput, now: number): AddResult {
+  checkSegment(state, input);
+  const targetDuration = targetFor(state, input);
+  const previous = state.segments.at(-1);
+  const segment: Segment = {
+    name: input.name,
+    duration: input.duration,
+    sequence: state.nextSequence,
+    sessionId: input.sessionId,
+    programDateTime: input.programDateTime,
+    discontinuity: previous !== undefined && (state.ended || previous.sessionId !== input.sessionId),
+  };
+  const all = [...state.segments, segment];
+  const removed = all.slice(0, Math.max(0, all.length - state.config.size));
+  // The longest playlist that listed a removed segment is the one before this add.
+  const listedFor = playlistDuration(state.segments);
+  const retired = removed.map((s) => ({
+    name: s.name,
+    sequence: s.sequence,
+    deleteAt: now + Math.ceil((s.duration + listedFor) * 1000),
+  }));
+  const segments = all.slice(removed.length);
+  return {
+    segment,
+    retired,
+    state: {
+      ...state,
+      segments,
+      retiring: [...state.retiring, ...retired],
+      mediaSequence: segments[0]?.sequence ?? segment.sequence,
+      discontinuitySequence: state.discontinuitySequence + removed.filter((s) => s.discontinuity).length,
+      nextSequence: state.nextSequence + 1,
+      targetDuration,
+      ended: false,
+      version: state.version + 1,
+    },
+  };
+}
+
+export function endStream(state: WindowState): WindowState {
+  if (state.ended) return state;
+  return { ...state, ended: true, version: state.version + 1 };
+}
+
+/** Splits off the retiring segments whose time is up; the caller deletes their files. */
+export function expired(state: WindowState, now: number): { state: WindowState; deletable: readonly RetiringSegment[] } {
+  const deletable = state.retiring.filter((s) => s.deleteAt <= now);
+  if (deletable.length === 0) return { state, deletable };
+  return { state: { ...state, retiring: state.retiring.filter((s) => s.deleteAt > now) }, deletable };
+}
+
+/** When the next retiring segment becomes deletable, for the owner's single timer. */
+export function nextDeletion(state: WindowState): number | undefined {
+  if (state.retiring.length === 0) return undefined;
+  return Math.min(...state.retiring.map((s) => s.deleteAt));
+}
+
+export function lastSequence(state: WindowState): number | null {
+  return state.nextSequence === 0 ? null : state.nextSequence - 1;
+}

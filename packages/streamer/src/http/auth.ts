@@ -1,0 +1,26 @@
+// Bearer-token check for publishers. Both sides are hashed first so timingSafeEqual always
+// compares equal lengths and the time taken says nothing about the token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { StreamerError } from '../errors.js';
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+export type Authorize = (header: string | undefined) => void;
+
+/** Returns a check that throws UNAUTHORIZED unless the header carries the token; open without one. */
+export function createAuthorizer(token: string | undefined): Authorize {
+  if (token === undefined) return () => {};
+  const expected = digest(token);
+  return (header) => {
+    const match = /^Bearer\s+(.*?)\s*$/i.exec(header ?? '');
+    const ok = timingSafeEqual(digest(match?.[1] ?? ''), expected) && Boolean(match?.[1]);
+    if (!ok) {
+      throw new StreamerError(
+        'UNAUTHORIZED',
+        header ? 'Wrong publish token.' : 'Missing `Authorization: Bearer <token>`; the streamer was started with a publish token.',
+      );
+    }
+  };
+}

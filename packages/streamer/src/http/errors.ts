@@ -1,0 +1,58 @@
+// The one HTTP error boundary: expected errors become `{ error: { code, message } }` with their
+// status; anything else is a 500 with a generic message, reported through app.on('error').
+import type { Context, Middleware } from 'koa';
+import { isStreamerError, type StreamerErrorCode } from '../errors.js';
+
+// INVALID_OPTION is a startup error and never reaches a request.
+const STATUS: Record<Exclude<StreamerErrorCode, 'INVALID_OPTION'>, number> = {
+  INVALID_SEGMENT_NAME: 400,
+  INVALID_DURATION: 400,
+  INVALID_HEADER: 400,
+  INVALID_PATH: 400,
+  CLIENT_ABORTED: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  SEGMENT_NOT_FOUND: 404,
+  SEGMENT_EXISTS: 409,
+  BODY_TOO_LARGE: 413,
+  NOT_MPEG_TS: 415,
+  SEGMENT_TOO_LONG: 422,
+  SEGMENT_FILE_MISSING: 422,
+};
+
+export function statusOf(code: StreamerErrorCode): number | undefined {
+  return code === 'INVALID_OPTION' ? undefined : STATUS[code];
+}
+
+/** `decorate` re-applies headers every response carries (CORS, nosniff) after a reset. */
+export function errorBoundary(decorate: (ctx: Context) => void): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) {
+        ctx.status = 404;
+        ctx.body = { error: { code: 'NOT_FOUND', message: `Nothing at ${ctx.method} ${ctx.path.slice(0, 200)}.` } };
+      }
+    } catch (error) {
+      if (ctx.headerSent || !ctx.writable) {
+        ctx.app.emit('error', error, ctx);
+        return;
+      }
+      // Headers a handler set before failing (content type, encoding) must not leak into the error.
+      for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
+      decorate(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      const status = isStreamerError(error) ? statusOf(error.code) : undefined;
+      if (isStreamerError(error) && status !== undefined) {
+        ctx.status = status;
+        ctx.body = { error: { code: error.code, message: error.message } };
+        if (error.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', 'Bearer');
+      } else {
+        ctx.status = 500;
+        ctx.body = { error: { code: 'INTERNAL', message: 'The streamer failed to handle this request; see its log.' } };
+        ctx.app.emit('error', error, ctx);
+      }
+      ctx.type = 'application/json';
+    }
+  };
+}

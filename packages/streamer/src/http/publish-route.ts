@@ -1,0 +1,55 @@
+// POST /publish/:file/:duration and POST /publish/end (docs/PROTOCOL.md). Every check runs
+// before the live stream is touched, so a refused request changes nothing.
+import type { IncomingMessage } from 'node:http';
+import type Router from '@koa/router';
+import type { LiveStream } from '../live-stream.js';
+import { parsePublishHeaders, parsePublishPath, parseSessionHeader } from '../protocol.js';
+import type { Authorize } from './auth.js';
+
+export interface PublishRouteOptions {
+  readonly live: LiveStream;
+  readonly authorize: Authorize;
+  /** How long a refused upload may keep sending before its connection is cut. */
+  readonly discardMs?: number;
+}
+
+const PREFIX = '/publish/';
+
+// A refused upload's remaining bytes are read and dropped (never kept) so the client can read
+// the error response; a client that keeps sending past the grace time is disconnected.
+function discardBody(req: IncomingMessage, graceMs: number): void {
+  if (req.readableEnded || req.destroyed) return;
+  const timer = setTimeout(() => req.socket.destroy(), graceMs);
+  const stop = () => clearTimeout(timer);
+  req.once('end', stop).once('close', stop);
+  req.resume();
+}
+
+function contentLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+export function registerPublishRoutes(router: Router, options: PublishRouteOptions): void {
+  const { live, authorize } = options;
+  const discardMs = options.discardMs ?? 2000;
+
+  router.post('/publish/end', (ctx) => {
+    authorize(ctx.get('Authorization') || undefined);
+    parseSessionHeader(ctx.req.headers['x-publisher-session']);
+    ctx.body = live.end();
+  });
+
+  router.post('/publish/*rest', async (ctx) => {
+    try {
+      authorize(ctx.get('Authorization') || undefined);
+      const { name, duration } = parsePublishPath(ctx.path.slice(PREFIX.length));
+      const headers = parsePublishHeaders(ctx.req.headers, duration, Date.now());
+      const segment = await live.publish({ name, duration, ...headers }, ctx.req, contentLength(ctx.req));
+      ctx.status = 201;
+      ctx.body = { sequence: segment.sequence, file: segment.name, duration: segment.duration };
+    } finally {
+      discardBody(ctx.req, discardMs);
+    }
+  });
+}

@@ -1,0 +1,21 @@
+// GET /segments/:file, answered from the bytes kept in memory: no disk read per request.
+import type Router from '@koa/router';
+import { StreamerError } from '../errors.js';
+import type { LiveStream } from '../live-stream.js';
+
+/** Segments never change once published, so caches may keep them this long. */
+export const SEGMENT_MAX_AGE_SECONDS = 86_400;
+
+export function registerSegmentRoute(router: Router, live: LiveStream): void {
+  router.get('/segments/:file', (ctx) => {
+    const name = ctx.params.file ?? '';
+    const bytes = live.segment(name);
+    if (!bytes) {
+      throw new StreamerError('SEGMENT_NOT_FOUND', 'No such segment: it was never published or has been retired.', { name: name.slice(0, 200) });
+    }
+    ctx.body = bytes;
+    ctx.set('Content-Type', 'video/mp2t');
+    ctx.set('Cache-Control', `public, max-age=${SEGMENT_MAX_AGE_SECONDS}, immutable`);
+    ctx.set('Expires', new Date(Date.now() + SEGMENT_MAX_AGE_SECONDS * 1000).toUTCString());
+  });
+}

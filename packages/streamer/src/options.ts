@@ -1,0 +1,119 @@
+// The streamer's options: one typed object, defaults in one place, validated at the boundary
+// with messages that name the flag and the value received.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { StreamerError } from './errors.js';
+import { MAX_TARGET_DURATION } from './protocol.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StreamerOptions {
+  /** Port `listen()` uses when given none. Default 8080. */
+  port?: number;
+  /** Interface `listen()` binds when given none. Default `0.0.0.0`, so viewers on the LAN can connect. */
+  host?: string;
+  /** Folder for segment files, created when missing. Default `./media` (from the working directory). */
+  mediaDir?: string;
+  /** Segments listed in the playlist. Default 10. */
+  window?: number;
+  /** Bearer token publishers must send; none means publishing is open. Default none. */
+  publishToken?: string | undefined;
+  /** Fixed target duration (1-30 s); default none: each stream takes the publisher's `X-Target-Duration`. */
+  targetDuration?: number | undefined;
+  /** Largest accepted segment. Default 64 MiB. */
+  maxSegmentBytes?: number;
+  /** `Access-Control-Allow-Origin` on GET/HEAD; `none` sends no CORS header. Default `*`. */
+  corsOrigin?: string;
+  /** Folder served at `/`. Default the repository's `webroot/`. */
+  webroot?: string;
+  /** pino level. Default `info`. */
+  logLevel?: LogLevel;
+  /** A ready logger; when given, `logLevel` is not used. */
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly mediaDir: string;
+  readonly window: number;
+  readonly publishToken: string | undefined;
+  readonly targetDuration: number | undefined;
+  readonly maxSegmentBytes: number;
+  /** Null when CORS is disabled. */
+  readonly corsOrigin: string | null;
+  readonly webroot: string;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger | undefined;
+}
+
+/** packages/streamer/{src,dist}/options.js -> the repository's webroot/. */
+export function defaultWebroot(): string {
+  return fileURLToPath(new URL('../../../webroot/', import.meta.url));
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '0.0.0.0',
+  mediaDir: './media',
+  window: 10,
+  maxSegmentBytes: 64 * 1024 * 1024,
+  corsOrigin: '*',
+  logLevel: 'info',
+} as const;
+
+function invalid(flag: string, expected: string, value: unknown): StreamerError {
+  const shown = typeof value === 'string' ? value : String(value);
+  return new StreamerError('INVALID_OPTION', `Expected \`${flag}\` to be ${expected}, got \`${shown}\``, { option: flag, value: shown });
+}
+
+function integer(flag: string, value: unknown, min: number, max: number, expected: string): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) throw invalid(flag, expected, value);
+  return number;
+}
+
+export const validators = {
+  port: (value: unknown) => integer('--port', value, 0, 65535, 'a port number from 0 to 65535'),
+  window: (value: unknown) => integer('--window', value, 1, 10_000, 'a positive integer'),
+  targetDuration: (value: unknown) =>
+    integer('--target-duration', value, 1, MAX_TARGET_DURATION, `an integer number of seconds from 1 to ${MAX_TARGET_DURATION}`),
+  maxSegmentBytes: (value: unknown) => integer('--max-segment-bytes', value, 1, Number.MAX_SAFE_INTEGER, 'a positive integer number of bytes'),
+  host: (value: unknown) => nonEmpty('--host', value),
+  mediaDir: (value: unknown) => nonEmpty('--media-dir', value),
+  webroot: (value: unknown) => nonEmpty('--webroot', value),
+  publishToken: (value: unknown) => nonEmpty('--publish-token', value),
+  corsOrigin(value: unknown): string {
+    const text = nonEmpty('--cors-origin', value);
+    if (text === '*' || text === 'none' || /^https?:\/\/[^/\s]+$/.test(text)) return text;
+    throw invalid('--cors-origin', '`*`, `none` or an origin such as `https://example.com`', value);
+  },
+  logLevel(value: unknown): LogLevel {
+    if (typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+    throw invalid('--log-level', `one of ${LOG_LEVELS.join(', ')}`, value);
+  },
+};
+
+function nonEmpty(flag: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(flag, 'a non-empty string', value);
+  return value;
+}
+
+export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
+  const cors = validators.corsOrigin(options.corsOrigin ?? DEFAULTS.corsOrigin);
+  return {
+    port: validators.port(options.port ?? DEFAULTS.port),
+    host: validators.host(options.host ?? DEFAULTS.host),
+    mediaDir: resolve(validators.mediaDir(options.mediaDir ?? DEFAULTS.mediaDir)),
+    window: validators.window(options.window ?? DEFAULTS.window),
+    publishToken: options.publishToken === undefined ? undefined : validators.publishToken(options.publishToken),
+    targetDuration: options.targetDuration === undefined ? undefined : validators.targetDuration(options.targetDuration),
+    maxSegmentBytes: validators.maxSegmentBytes(options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes),
+    corsOrigin: cors === 'none' ? null : cors,
+    webroot: resolve(validators.webroot(options.webroot ?? defaultWebroot())),
+    logLevel: validators.logLevel(options.logLevel ?? DEFAULTS.logLevel),
+    logger: options.logger,
+  };
+}

@@ -1,0 +1,96 @@
+// createStreamer: everything one streamer needs, owned by the returned instance (no module
+// state), so tests can run several side by side on port 0.
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import { pino } from 'pino';
+import { createAuthorizer } from './http/auth.js';
+import { createApp } from './http/app.js';
+import { resolveHlsJs } from './http/static-route.js';
+import { createLiveStream, type LiveStream } from './live-stream.js';
+import { resolveOptions, type ResolvedOptions, type StreamerOptions } from './options.js';
+import { createMediaDir } from './storage/media-dir.js';
+
+export interface Listening {
+  readonly port: number;
+  /** A URL this machine can open (loopback when bound to every interface). */
+  readonly url: string;
+}
+
+export interface Streamer {
+  readonly app: Koa;
+  readonly options: ResolvedOptions;
+  /** The live window and its segments, for inspection. */
+  readonly live: LiveStream;
+  /** Prepares the media folder, then listens; defaults come from the options. */
+  listen(port?: number, host?: string): Promise<Listening>;
+  /** Stops listening, drops open connections and clears the instance's timers. */
+  close(): Promise<void>;
+}
+
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function createStreamer(options: StreamerOptions = {}): Streamer {
+  const resolved = resolveOptions(options);
+  const logger = resolved.logger ?? pino({ level: resolved.logLevel });
+  const media = createMediaDir({ dir: resolved.mediaDir, maxSegmentBytes: resolved.maxSegmentBytes });
+  const live = createLiveStream({ windowSize: resolved.window, targetDuration: resolved.targetDuration, media, logger });
+  const app = createApp({
+    live,
+    logger,
+    authorize: createAuthorizer(resolved.publishToken),
+    corsOrigin: resolved.corsOrigin,
+    webroot: resolved.webroot,
+    hlsJsFile: resolveHlsJs(),
+  });
+  let server: Server | undefined;
+
+  return {
+    app,
+    options: resolved,
+    live,
+
+    async listen(port = resolved.port, host = resolved.host) {
+      if (server) throw new Error('This streamer is already listening; create another one.');
+      await media.ready();
+      if (!existsSync(resolved.webroot)) logger.warn({ webroot: resolved.webroot }, 'webroot folder missing: only the API is served');
+      if (resolved.window < 3) {
+        logger.warn({ window: resolved.window }, 'a window under 3 segments lists less than the three target durations RFC 8216 6.2.2 asks of a live playlist');
+      }
+      const created = createServer(app.callback());
+      server = created;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          created.once('error', reject);
+          created.listen(port, host, () => {
+            created.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        server = undefined;
+        throw error;
+      }
+      const address = created.address() as AddressInfo;
+      const url = `http://${urlHost(host)}:${address.port}`;
+      logger.info({ url, host, port: address.port, mediaDir: resolved.mediaDir, window: resolved.window, auth: resolved.publishToken !== undefined }, `listening on ${url}`);
+      return { port: address.port, url };
+    },
+
+    async close() {
+      live.close();
+      const closing = server;
+      server = undefined;
+      if (!closing) return;
+      await new Promise<void>((resolve) => {
+        closing.close(() => resolve());
+        closing.closeAllConnections();
+      });
+    },
+  };
+}
