@@ -1,0 +1,111 @@
+// ffmpeg argument lists, built by pure functions so each platform's capture and the encoder's
+// segmenting can be checked as arrays in tests without a camera.
+import { extname } from 'node:path';
+import type { Source } from '../options.js';
+
+export interface VideoFormat {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface EncoderFormat extends VideoFormat {
+  /** Bits per second. */
+  bitrate: number;
+  segmentSeconds: number;
+  /** Output pattern with a `%05d` counter, e.g. `/tmp/x/p1-%05d.ts`. */
+  segmentPattern: string;
+}
+
+/** Image files loop as a still picture; anything else is read as a video. */
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
+
+export function isImageFile(path: string): boolean {
+  return IMAGE_EXTENSIONS.has(extname(path).toLowerCase());
+}
+
+/** `0` -> `/dev/video0`; a path stays a path. */
+export function v4l2DevicePath(device: string): string {
+  return /^\d+$/.test(device) ? `/dev/video${device}` : device;
+}
+
+const COMMON = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'];
+
+/** Input arguments for a source on a platform (a dshow device must already be a name). */
+export function inputArgs(source: Source, platform: NodeJS.Platform, format: VideoFormat): string[] {
+  const { width, height, fps } = format;
+  const size = `${width}x${height}`;
+  switch (source.kind) {
+    case 'test':
+      // testsrc2 moves and shows a frame counter, so a frozen stream is visible at a glance.
+      return ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`];
+    case 'rtsp':
+      // TCP avoids UDP packet loss artefacts; -timeout (µs) stops a dead camera from hanging us.
+      return ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', source.url];
+    case 'file':
+      return isImageFile(source.path)
+        ? ['-re', '-loop', '1', '-framerate', String(fps), '-i', source.path]
+        : ['-stream_loop', '-1', '-re', '-i', source.path];
+    case 'device':
+      return deviceArgs(source.device, platform, format);
+  }
+}
+
+function deviceArgs(device: string, platform: NodeJS.Platform, { width, height, fps }: VideoFormat): string[] {
+  const common = ['-framerate', String(fps), '-video_size', `${width}x${height}`];
+  switch (platform) {
+    case 'darwin':
+      // "<video>:none" picks a camera by index or name and no audio device.
+      return ['-f', 'avfoundation', ...common, '-i', `${device}:none`];
+    case 'win32':
+      return ['-f', 'dshow', ...common, '-i', `video=${device}`];
+    default:
+      return ['-f', 'v4l2', ...common, '-i', v4l2DevicePath(device)];
+  }
+}
+
+/** The capture process: any source to raw yuv420p frames of exactly the asked size and rate on stdout. */
+export function captureArgs(source: Source, platform: NodeJS.Platform, format: VideoFormat): string[] {
+  return [
+    ...COMMON,
+    ...inputArgs(source, platform, format),
+    '-an',
+    // scale and fps make every source (odd camera modes, files) match the encoder's raw input.
+    '-vf', `scale=${format.width}:${format.height},fps=${format.fps}`,
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+    'pipe:1',
+  ];
+}
+
+/**
+ * The encoder: raw frames on stdin -> H.264 -> MPEG-TS segments in a folder, with the csv
+ * segment list (`name,start,end` per finished segment) on stdout. Timestamps are frame counts
+ * (`-r`), so a segment's start times fps is the index of its first frame.
+ */
+export function encoderArgs(format: EncoderFormat): string[] {
+  const { width, height, fps, bitrate, segmentSeconds } = format;
+  const gop = Math.max(1, Math.round(fps * segmentSeconds));
+  return [
+    ...COMMON,
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps),
+    '-i', 'pipe:0',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency',
+    // Main profile plays on every Safari and hls.js target.
+    '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+    '-b:v', String(bitrate), '-maxrate', String(bitrate), '-bufsize', String(bitrate * 2),
+    // A keyframe exactly at every segment start and no scene-cut keyframes in between,
+    // so the segment muxer cuts at segmentSeconds and every segment starts independently.
+    '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
+    '-g', String(gop), '-sc_threshold', '0',
+    '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts',
+    '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
+    format.segmentPattern,
+  ];
+}
+
+/** Arguments that make ffmpeg print the cameras it sees (on stderr), for avfoundation and dshow. */
+export function listDevicesArgs(platform: NodeJS.Platform): string[] | undefined {
+  if (platform === 'darwin') return ['-hide_banner', '-f', 'avfoundation', '-list_devices', 'true', '-i', ''];
+  if (platform === 'win32') return ['-hide_banner', '-f', 'dshow', '-list_devices', 'true', '-i', 'dummy'];
+  return undefined;
+}

@@ -1,0 +1,143 @@
+// The hls-publish command: flags -> options, run the publisher until a signal or a failure,
+// and turn every expected failure into one line on stderr and a non-zero exit code.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { OptionError } from './errors.js';
+import { listCameras } from './ffmpeg/devices.js';
+import { locateFfmpeg } from './ffmpeg/locate.js';
+import { createLogger } from './log.js';
+import {
+  DEFAULTS, parseBitrate, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseStreamerUrl,
+  parseToken, type LogLevel,
+} from './options.js';
+import { createPublisher } from './publisher.js';
+import { createStatusLine } from './status-line.js';
+
+export interface MainIo {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  platform: NodeJS.Platform;
+  /** Hard deadline for a graceful stop after a signal. */
+  stopDeadlineMs?: number;
+}
+
+interface Flags {
+  device?: string;
+  input?: string;
+  streamer: string;
+  size: { width: number; height: number };
+  fps: number;
+  segmentSeconds: number;
+  bitrate: number;
+  token?: string;
+  queue: number;
+  listDevices?: boolean;
+  logLevel: LogLevel;
+}
+
+// Commander prints InvalidArgumentError as one line naming the flag; our validators' messages go inside.
+const arg = <T>(parse: (value: string) => T) => (value: string): T => {
+  try {
+    return parse(value);
+  } catch (error) {
+    throw error instanceof OptionError ? new InvalidArgumentError(error.message) : error;
+  }
+};
+
+export function buildProgram(io: Pick<MainIo, 'stdout' | 'stderr'>): Command {
+  return new Command('hls-publish')
+    .description('Capture a camera (or a test pattern, a file, an RTSP camera) and publish it as HLS segments to hls-streamer.')
+    .addOption(new Option('--device <id>', 'camera: index (0), /dev/videoN, or name; default 0 when no --input'))
+    .addOption(new Option('--input <source>', 'other source: `test`, a video or image file (looped), or rtsp://...').conflicts('device'))
+    .addOption(new Option('--streamer <url>', 'streamer base URL').default(DEFAULTS.streamer).argParser(arg(parseStreamerUrl)))
+    .addOption(new Option('--size <WxH>', 'frame size').default({ width: DEFAULTS.width, height: DEFAULTS.height }, `${DEFAULTS.width}x${DEFAULTS.height}`).argParser(arg(parseSize)))
+    .addOption(new Option('--fps <n>', 'frames per second').default(DEFAULTS.fps).argParser(arg(parseFps)))
+    .addOption(new Option('--segment-seconds <s>', 'segment length in seconds').default(DEFAULTS.segmentSeconds).argParser(arg(parseSegmentSeconds)))
+    .addOption(new Option('--bitrate <rate>', 'video bitrate (e.g. 1500k, 2M)').default(DEFAULTS.bitrate, '1500k').argParser(arg(parseBitrate)))
+    .addOption(new Option('--token <token>', 'publish token of the streamer (default: env HLS_PUBLISH_TOKEN)').argParser(arg(parseToken)))
+    .addOption(new Option('--queue <n>', 'segments held while the streamer is unreachable').default(DEFAULTS.queue).argParser(arg(parseQueue)))
+    .addOption(new Option('--list-devices', 'print the cameras and exit'))
+    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info').argParser(arg(parseLogLevel)))
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+}
+
+export async function main(argv: string[], io: MainIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    // Commander has already printed its one-line message (or the help / version text).
+    return error instanceof CommanderError ? error.exitCode : 1;
+  }
+  const flags = program.opts<Flags>();
+  try {
+    // Read here rather than through commander's .env(): an empty variable means "no token".
+    flags.token ??= io.env.HLS_PUBLISH_TOKEN ? parseToken(io.env.HLS_PUBLISH_TOKEN) : undefined;
+    if (flags.listDevices) return await listDevices(io);
+    return await run(flags, io);
+  } catch (error) {
+    // Expected failures (missing camera, no ffmpeg, bad input file) are one line, no stack.
+    io.stderr.write(`hls-publish: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function listDevices(io: MainIo): Promise<number> {
+  const cameras = await listCameras({ ffmpegPath: await locateFfmpeg(), platform: io.platform });
+  if (!cameras.length) {
+    io.stdout.write('No cameras found. Use `--input test` for a test pattern, or `--input FILE` / `--input rtsp://...`.\n');
+    return 0;
+  }
+  for (const camera of cameras) io.stdout.write(`${camera.id}\t${camera.name}\n`);
+  return 0;
+}
+
+async function run(flags: Flags, io: MainIo): Promise<number> {
+  const statusLine = io.stderr.isTTY ? createStatusLine(io.stderr) : undefined;
+  const logger = createLogger(flags.logLevel, statusLine);
+  const publisher = createPublisher({
+    device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
+    segmentSeconds: flags.segmentSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
+    platform: io.platform, logger,
+  });
+  if (statusLine) publisher.on('status', (status) => statusLine.render(status));
+
+  let settle: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (settle = resolve));
+  let signalledAt = 0;
+  const stopThen = (code: number) => {
+    const deadline = setTimeout(() => {
+      io.stderr.write('hls-publish: could not stop in time; killed ffmpeg\n');
+      settle(1);
+    }, io.stopDeadlineMs ?? 20_000);
+    void publisher.stop().then(() => {
+      clearTimeout(deadline);
+      settle(code);
+    });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal means "now" (the exit hooks kill ffmpeg on the way out); one within a
+    // second of the first is the same request delivered twice (e.g. by `timeout` and a group kill).
+    if (signalledAt) return Date.now() - signalledAt > 1000 ? settle(130) : undefined;
+    signalledAt = Date.now();
+    logger.info({ signal }, 'stopping: publishing the last segment');
+    stopThen(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  publisher.on('error', (error) => {
+    statusLine?.clear();
+    io.stderr.write(`hls-publish: ${error.message}\n`);
+    stopThen(1);
+  });
+  try {
+    await publisher.start();
+    const code = await finished;
+    statusLine?.clear();
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,101 @@
+// Turns the encoder's csv segment list into finished segments with exact durations and the
+// wall-clock time their first frame was captured (their program date-time).
+import { join } from 'node:path';
+
+export interface SegmentListEntry {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** One line of ffmpeg's csv segment list: `name,start,end` (name quoted when it needs it). */
+export function parseSegmentListLine(line: string): SegmentListEntry | undefined {
+  const text = line.trim();
+  if (!text) return undefined;
+  let name: string;
+  let rest: string;
+  if (text.startsWith('"')) {
+    // csv quoting: the name ends at a quote not followed by another quote.
+    const m = /^"((?:[^"]|"")*)",(.*)$/.exec(text);
+    if (!m) return undefined;
+    name = m[1]!.replace(/""/g, '"');
+    rest = m[2]!;
+  } else {
+    const comma = text.indexOf(',');
+    if (comma <= 0) return undefined;
+    name = text.slice(0, comma);
+    rest = text.slice(comma + 1);
+  }
+  const parts = rest.split(',');
+  if (parts.length !== 2) return undefined;
+  const [start, end] = parts.map((p) => (/^-?\d+(\.\d+)?$/.test(p) ? Number(p) : NaN)) as [number, number];
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || start < 0) return undefined;
+  return { name, start, end };
+}
+
+/** Capture times of recent frames by index, in a fixed-size ring (no growth over a long run). */
+export interface CaptureClock {
+  record(index: number, time: number): void;
+  /** The capture time of frame `index`, estimated from the latest frame if it left the ring. */
+  timeOf(index: number): number | undefined;
+}
+
+export function createCaptureClock(capacity: number, fps: number): CaptureClock {
+  const indexes = new Float64Array(capacity).fill(-1);
+  const times = new Float64Array(capacity);
+  let latest = -1;
+  return {
+    record(index, time) {
+      const slot = index % capacity;
+      indexes[slot] = index;
+      times[slot] = time;
+      if (index > latest) latest = index;
+    },
+    timeOf(index) {
+      const slot = index % capacity;
+      if (index >= 0 && indexes[slot] === index) return times[slot];
+      if (latest < 0) return undefined;
+      return times[latest % capacity]! - ((latest - index) * 1000) / fps;
+    },
+  };
+}
+
+export interface Segment {
+  /** File name, e.g. `pabc-00003.ts`. */
+  name: string;
+  /** Full path of the local file. */
+  path: string;
+  /** Start in seconds since the first frame. */
+  start: number;
+  /** Exact duration in seconds, from the segment list. */
+  duration: number;
+  /** Wall clock when the segment's first frame was captured. */
+  programDateTime: Date;
+}
+
+export interface SegmenterOptions {
+  dir: string;
+  fps: number;
+  clock: CaptureClock;
+}
+
+export function createSegmenter(options: SegmenterOptions) {
+  const { dir, fps, clock } = options;
+  return {
+    /** A list line in, a finished segment out (or undefined for a line that is not one). */
+    line(text: string): Segment | undefined {
+      const entry = parseSegmentListLine(text);
+      if (!entry) return undefined;
+      const firstFrame = Math.round(entry.start * fps);
+      const captured = clock.timeOf(firstFrame) ?? Date.now() - entry.end * 1000;
+      return {
+        name: entry.name,
+        path: join(dir, entry.name),
+        start: entry.start,
+        // The list has microsecond precision; milliseconds are plenty and print cleanly.
+        duration: Math.round((entry.end - entry.start) * 1000) / 1000,
+        programDateTime: new Date(Math.round(captured)),
+      };
+    },
+  };
+}

@@ -1,0 +1,243 @@
+// Uploads finished segments to the streamer strictly in order (PROTOCOL.md), retrying with
+// exponential backoff while it is unreachable. The queue is bounded: past the bound the oldest
+// segment is dropped and counted, so a long outage costs old video, never memory or disk.
+import { readFile, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { type Got } from 'got';
+import type { Logger } from 'pino';
+import { UnauthorizedError } from '../errors.js';
+
+/** One file to publish. Parts of a low-latency segment can later travel through the same queue. */
+export interface UploadItem {
+  name: string;
+  path: string;
+  /** Exact duration in seconds. */
+  duration: number;
+  programDateTime: Date;
+}
+
+export interface UploaderOptions {
+  streamer: string;
+  token: string | undefined;
+  sessionId: string;
+  /** Declared once per session: ceil(--segment-seconds). */
+  targetDuration: number;
+  /** Items held (including the one being sent) before the oldest is dropped. */
+  queueLimit: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Per request. Default 15 s. */
+  requestTimeoutMs?: number;
+  logger: Logger;
+  /** Called once when uploading cannot go on (a refused token). */
+  onFatal: (error: Error) => void;
+}
+
+export interface UploaderStats {
+  queued: number;
+  sent: number;
+  dropped: number;
+  rejected: number;
+  retries: number;
+  lastUploadAt: number | undefined;
+  lastError: string | undefined;
+}
+
+export interface Uploader {
+  enqueue(item: UploadItem): void;
+  /** Waits (bounded) until the queue is sent, then posts /publish/end. */
+  end(timeoutMs: number): Promise<void>;
+  /** Stops at once: drops what is queued and deletes its files. */
+  stop(): Promise<void>;
+  stats(): UploaderStats;
+}
+
+type Outcome = 'sent' | 'rejected' | 'dropped' | 'fatal';
+
+const RETRYABLE = new Set([408, 429]);
+
+export function createUploader(options: UploaderOptions): Uploader {
+  const { logger } = options;
+  const base = `${options.streamer.replace(/\/+$/, '')}/`;
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const client: Got = got.extend({
+    agent: agents,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: { request: options.requestTimeoutMs ?? 15_000 },
+  });
+  const queue: UploadItem[] = [];
+  const stats: UploaderStats = { queued: 0, sent: 0, dropped: 0, rejected: 0, retries: 0, lastUploadAt: undefined, lastError: undefined };
+  let current: { item: UploadItem; abort: AbortController } | undefined;
+  let wake: (() => void) | undefined;
+  let idle: (() => void) | undefined;
+  let closed = false;
+  let fatal = false;
+
+  const headers = (): Record<string, string> => ({
+    'x-publisher-session': options.sessionId,
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  });
+
+  const remove = (item: UploadItem) => unlink(item.path).catch(() => {});
+
+  const dropOldest = () => {
+    const old = queue.shift()!;
+    stats.dropped++;
+    logger.warn({ segment: old.name, dropped: stats.dropped }, 'upload queue full: dropped the oldest segment');
+    if (current?.item === old) current.abort.abort();
+    void remove(old);
+  };
+
+  const attempt = async (item: UploadItem, signal: AbortSignal): Promise<Outcome | 'retry'> => {
+    let body: Buffer;
+    try {
+      body = await readFile(item.path);
+    } catch (error) {
+      logger.error({ segment: item.name, err: error }, 'segment file unreadable; skipped');
+      return 'rejected';
+    }
+    // An empty body means "already in the media folder" to the streamer; ours never is.
+    if (body.length === 0) return 'rejected';
+    const url = new URL(`publish/${encodeURIComponent(item.name)}/${item.duration}`, base);
+    try {
+      const res = await client.post(url, {
+        body,
+        signal,
+        headers: {
+          ...headers(),
+          'content-type': 'video/mp2t',
+          'x-program-date-time': item.programDateTime.toISOString(),
+          'x-target-duration': String(options.targetDuration),
+        },
+      });
+      if (res.statusCode >= 200 && res.statusCode < 300) return 'sent';
+      stats.lastError = `${res.statusCode} ${errorCode(res.body)}`;
+      if (res.statusCode === 401) return 'fatal';
+      if (res.statusCode >= 500 || RETRYABLE.has(res.statusCode)) return 'retry';
+      // 409: the streamer already has it; other 4xx: retrying the same bytes cannot help.
+      logger.warn({ segment: item.name, status: res.statusCode, body: String(res.body).slice(0, 300) }, 'streamer refused a segment; dropped');
+      return 'rejected';
+    } catch (error) {
+      if (signal.aborted) return 'dropped';
+      stats.lastError = (error as Error).message;
+      return 'retry';
+    }
+  };
+
+  const deliver = async (item: UploadItem): Promise<Outcome> => {
+    for (let n = 0; ; n++) {
+      const abort = new AbortController();
+      current = { item, abort };
+      const outcome = await attempt(item, abort.signal);
+      if (outcome !== 'retry') return outcome;
+      if (closed) return 'dropped';
+      stats.retries++;
+      const delay = Math.min(options.retryMaxMs, options.retryMinMs * 2 ** Math.min(n, 20));
+      if (n === 0 || delay === options.retryMaxMs) logger.warn({ segment: item.name, retryInMs: delay, error: stats.lastError }, 'streamer unreachable; retrying');
+      try {
+        await sleep(delay, undefined, { signal: abort.signal });
+      } catch {
+        return 'dropped';
+      }
+    }
+  };
+
+  const loop = async () => {
+    while (!closed) {
+      const item = queue[0];
+      if (!item) {
+        idle?.();
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const outcome = await deliver(item);
+      current = undefined;
+      if (queue[0] === item) queue.shift();
+      if (outcome === 'sent') {
+        stats.sent++;
+        stats.lastUploadAt = Date.now();
+        logger.debug({ segment: item.name, duration: item.duration }, 'segment published');
+      } else if (outcome === 'rejected') stats.rejected++;
+      if (outcome !== 'dropped') void remove(item);
+      if (outcome === 'fatal') {
+        fatal = true;
+        closed = true;
+        for (const rest of queue.splice(0)) void remove(rest);
+        options.onFatal(new UnauthorizedError());
+      }
+    }
+    idle?.();
+  };
+  void loop();
+
+  const drained = () =>
+    queue.length === 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+
+  const postEnd = async (deadline: number) => {
+    const url = new URL('publish/end', base);
+    for (let n = 0; Date.now() < deadline; n++) {
+      try {
+        const res = await client.post(url, { headers: headers(), timeout: { request: Math.max(1, deadline - Date.now()) } });
+        if (res.statusCode < 500 && !RETRYABLE.has(res.statusCode)) {
+          if (res.statusCode >= 300) logger.warn({ status: res.statusCode, body: String(res.body).slice(0, 300) }, 'streamer refused to end the stream');
+          return;
+        }
+      } catch (error) {
+        stats.lastError = (error as Error).message;
+      }
+      await sleep(Math.min(options.retryMaxMs, options.retryMinMs * 2 ** n, Math.max(0, deadline - Date.now())));
+    }
+    logger.warn('could not end the stream before the deadline');
+  };
+
+  const shutdown = async () => {
+    closed = true;
+    current?.abort.abort();
+    for (const item of queue.splice(0)) void remove(item);
+    wake?.();
+    agents.http.destroy();
+    agents.https.destroy();
+  };
+
+  return {
+    enqueue(item) {
+      if (closed) {
+        void remove(item);
+        return;
+      }
+      queue.push(item);
+      while (queue.length > options.queueLimit) dropOldest();
+      wake?.();
+    },
+    async end(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      if (queue.length) logger.warn({ left: queue.length }, 'stopping with segments not yet published');
+      const publishedAny = stats.sent > 0 || stats.rejected > 0;
+      const wasFatal = fatal;
+      // Stop the loop first so nothing else is sent after the end.
+      closed = true;
+      current?.abort.abort();
+      for (const item of queue.splice(0)) void remove(item);
+      wake?.();
+      // Only a session that published ends the stream: ending someone else's would be rude.
+      if (publishedAny && !wasFatal) await postEnd(deadline);
+      await shutdown();
+    },
+    stop: shutdown,
+    stats: () => ({ ...stats, queued: queue.length }),
+  };
+}
+
+function errorCode(body: unknown): string {
+  try {
+    return String(JSON.parse(String(body))?.error?.code ?? '');
+  } catch {
+    return '';
+  }
+}

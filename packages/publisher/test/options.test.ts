@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { OptionError } from '../src/errors.js';
+import {
+  DEFAULTS, parseBitrate, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseSource, parseStreamerUrl,
+  parseToken, resolveOptions,
+} from '../src/options.js';
+
+describe('CLI value parsers', () => {
+  it.each([
+    [parseFps, 'abc', 'Expected `--fps` to be an integer from 1 to 120, got `abc`'],
+    [parseFps, '0', 'Expected `--fps` to be an integer from 1 to 120, got `0`'],
+    [parseFps, '12.5', 'Expected `--fps` to be an integer from 1 to 120, got `12.5`'],
+    [parseFps, '121', 'Expected `--fps` to be an integer from 1 to 120, got `121`'],
+    [parseFps, '-3', 'Expected `--fps` to be an integer from 1 to 120, got `-3`'],
+    [parseQueue, '0', 'Expected `--queue` to be an integer from 1 to 10000, got `0`'],
+    [parseSize, '640', 'Expected `--size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `640`'],
+    [parseSize, '641x480', 'Expected `--size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `641x480`'],
+    [parseSize, '8x8', 'Expected `--size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `8x8`'],
+    [parseSize, '99999x480', 'Expected `--size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `99999x480`'],
+    [parseSegmentSeconds, '0', 'Expected `--segment-seconds` to be a number of seconds from 0.5 to 30, got `0`'],
+    [parseSegmentSeconds, '31', 'Expected `--segment-seconds` to be a number of seconds from 0.5 to 30, got `31`'],
+    [parseSegmentSeconds, '2s', 'Expected `--segment-seconds` to be a number of seconds from 0.5 to 30, got `2s`'],
+    [parseBitrate, 'fast', 'Expected `--bitrate` to be a bitrate from 10k to 100M (e.g. `1500k`, `2M`), got `fast`'],
+    [parseBitrate, '5k', 'Expected `--bitrate` to be a bitrate from 10k to 100M (e.g. `1500k`, `2M`), got `5k`'],
+    [parseBitrate, '1G', 'Expected `--bitrate` to be a bitrate from 10k to 100M (e.g. `1500k`, `2M`), got `1G`'],
+    [parseStreamerUrl, 'localhost:8080', 'Expected `--streamer` to be an http:// or https:// URL (e.g. `http://127.0.0.1:8080`), got `localhost:8080`'],
+    [parseStreamerUrl, 'ftp://x', 'Expected `--streamer` to be an http:// or https:// URL (e.g. `http://127.0.0.1:8080`), got `ftp://x`'],
+    [parseStreamerUrl, 'http://x/?a=1', 'Expected `--streamer` to be an http:// or https:// URL (e.g. `http://127.0.0.1:8080`), got `http://x/?a=1`'],
+    [parseToken, 'has space', 'Expected `--token` to be printable characters without spaces, got `has space`'],
+    [parseLogLevel, 'loud', 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
+  ] as [(v: string) => unknown, string, string][])('%o refuses %j', (parse, value, message) => {
+    const error = (() => {
+      try {
+        parse(value);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', value, message });
+  });
+
+  it('parses good values', () => {
+    expect(parseFps('25')).toBe(25);
+    expect(parseSize('1280X720')).toEqual({ width: 1280, height: 720 });
+    expect(parseSegmentSeconds('1.5')).toBe(1.5);
+    expect(parseBitrate('1500k')).toBe(1_500_000);
+    expect(parseBitrate('2M')).toBe(2_000_000);
+    expect(parseBitrate('800000')).toBe(800_000);
+    expect(parseStreamerUrl('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080');
+    expect(parseStreamerUrl('https://live.example/hls')).toBe('https://live.example/hls');
+  });
+
+  it.each([
+    [undefined, undefined, { kind: 'device', device: '0' }],
+    ['2', undefined, { kind: 'device', device: '2' }],
+    [undefined, 'test', { kind: 'test' }],
+    [undefined, 'rtsp://cam:554/s', { kind: 'rtsp', url: 'rtsp://cam:554/s' }],
+    [undefined, 'clip.mp4', { kind: 'file', path: 'clip.mp4' }],
+  ])('source for --device %j --input %j', (device, input, expected) => {
+    expect(parseSource(device, input)).toEqual(expected);
+  });
+
+  it('refuses both a device and an input', () => {
+    expect(() => parseSource('0', 'test')).toThrow(OptionError);
+  });
+});
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveOptions({ platform: 'linux' })).toEqual({
+      source: { kind: 'device', device: '0' }, streamer: DEFAULTS.streamer, width: 640, height: 480, fps: 30, segmentSeconds: 2,
+      bitrate: 1_500_000, token: undefined, queue: 10, platform: 'linux', ffmpegPath: undefined, tempDir: undefined,
+      retryMinMs: 250, retryMaxMs: 4000,
+    });
+  });
+
+  it.each([
+    [{ fps: 0 }, '--fps'],
+    [{ fps: 2.5 }, '--fps'],
+    [{ width: 641 }, '--size'],
+    [{ height: 0 }, '--size'],
+    [{ segmentSeconds: 40 }, '--segment-seconds'],
+    [{ bitrate: -1 }, '--bitrate'],
+    [{ queue: 0 }, '--queue'],
+    [{ streamer: 'nope' }, '--streamer'],
+    [{ device: '0', input: 'test' }, '--input'],
+    [{ token: '' }, '--token'],
+  ])('refuses %j naming %s', (options, option) => {
+    expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option }));
+  });
+});

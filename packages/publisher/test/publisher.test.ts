@@ -1,0 +1,138 @@
+// A real pipeline: ffmpeg's test pattern -> frames -> identity stage -> libx264 -> segments ->
+// a real HTTP server standing in for the streamer.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher, FfmpegExitError, OptionError, type Frame, type FrameStage, type Publisher } from '../src/index.js';
+import { startPublishServer, type PublishServer } from './helpers/publish-server.js';
+import { isAlive, isMpegTs, probeFile } from './helpers/media.js';
+
+let server: PublishServer;
+let work: string;
+
+beforeAll(async () => {
+  server = await startPublishServer();
+  work = await mkdtemp(join(tmpdir(), 'publisher-test-'));
+});
+
+afterAll(async () => {
+  await server.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('createPublisher on --input test', () => {
+  const stageFrames: number[] = [];
+  // A stage that checks it sees every frame in order with the right geometry, and marks it.
+  const stage: FrameStage = {
+    name: 'probe',
+    async start(info) {
+      expect(info).toEqual({ width: 320, height: 240, fps: 25 });
+    },
+    process(frame: Frame) {
+      if (frame.data.length !== 320 * 240 * 1.5) throw new Error('bad frame size');
+      stageFrames.push(frame.index);
+    },
+    async stop() {},
+  };
+  let publisher: Publisher;
+  const pids = new Set<number>();
+
+  beforeAll(async () => {
+    publisher = createPublisher({
+      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 2, bitrate: 400_000,
+      tempDir: work, stage,
+    });
+    await publisher.start();
+    for (const pid of publisher.pids()) pids.add(pid);
+  });
+
+  afterAll(async () => {
+    await publisher.stop();
+  });
+
+  it('publishes at least 3 segments in order: MPEG-TS, H.264 320x240, 2 s each', async () => {
+    await server.waitFor('3 segments', () => server.segments().length >= 3, 15_000);
+    const posts = server.segments().slice(0, 3);
+    const names = posts.map((p) => p.url.split('/')[2]);
+    expect(names).toEqual([0, 1, 2].map((n) => `${publisher.sessionId}-${String(n).padStart(5, '0')}.ts`));
+    for (const [i, post] of posts.entries()) {
+      expect(isMpegTs(post.body)).toBe(true);
+      expect(post.headers['x-target-duration']).toBe('2');
+      expect(post.headers['x-publisher-session']).toBe(publisher.sessionId);
+      const duration = Number(post.url.split('/')[3]);
+      expect(Math.abs(duration - 2)).toBeLessThanOrEqual(0.25);
+      const probe = await probeFile(join(work, `probe-${i}.ts`), post.body);
+      expect(probe).toMatchObject({ codec: 'h264', profile: 'Main', width: 320, height: 240 });
+      expect(Math.abs(probe.seconds - duration)).toBeLessThanOrEqual(0.25);
+    }
+  });
+
+  it('stamps each segment with the capture time of its first frame', () => {
+    const posts = server.segments().slice(0, 3);
+    const times = posts.map((p) => Date.parse(String(p.headers['x-program-date-time'])));
+    expect(posts.map((p) => p.headers['x-program-date-time'])).toEqual(times.map((t) => new Date(t).toISOString()));
+    for (let i = 1; i < times.length; i++) {
+      const duration = Number(posts[i - 1]!.url.split('/')[3]);
+      expect(Math.abs((times[i]! - times[i - 1]!) / 1000 - duration)).toBeLessThan(0.25);
+    }
+    // Captured before it was uploaded, and not long before (2 s of segment plus encoding).
+    expect(times[0]!).toBeLessThan(posts[0]!.at);
+    expect(posts[0]!.at - times[0]!).toBeLessThan(4000);
+    expect(stageFrames.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('reports its status', () => {
+    const status = publisher.status();
+    expect(status).toMatchObject({ state: 'running', sessionId: publisher.sessionId, dropped: 0 });
+    expect(status.sent).toBeGreaterThanOrEqual(3);
+    expect(status.fps).toBeGreaterThanOrEqual(20);
+  });
+
+  it('on stop publishes the partial last segment, ends the stream, and leaves no ffmpeg or files', async () => {
+    expect(pids.size).toBe(2);
+    const before = server.segments().length;
+    await publisher.stop();
+    const after = server.segments();
+    expect(after.length).toBeGreaterThan(before);
+    const last = after.at(-1)!;
+    expect(isMpegTs(last.body)).toBe(true);
+    expect(Number(last.url.split('/')[3])).toBeLessThanOrEqual(2.25);
+    expect(server.received.at(-1)!.url).toBe('/publish/end');
+    expect(server.received.at(-1)!.headers['x-publisher-session']).toBe(publisher.sessionId);
+    const names = after.map((p) => p.url.split('/')[2]);
+    expect(names).toEqual([...names].sort());
+    for (const pid of pids) expect(isAlive(pid), `ffmpeg ${pid} still running`).toBe(false);
+    expect(publisher.pids()).toEqual([]);
+    expect((await readdir(work)).filter((f) => f.startsWith('hls-publish-'))).toEqual([]);
+    expect(publisher.status().state).toBe('stopped');
+  });
+});
+
+describe('createPublisher failures', () => {
+  it('reports a capture that dies as an error event, and still stops cleanly', async () => {
+    const publisher = createPublisher({ input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, tempDir: work });
+    await publisher.start();
+    const [capture, encoder] = publisher.pids();
+    const failed = new Promise<Error>((resolve) => publisher.on('error', resolve));
+    process.kill(capture!, 'SIGKILL');
+    const error = await failed;
+    expect(error).toBeInstanceOf(FfmpegExitError);
+    expect(error).toMatchObject({ code: 'FFMPEG_EXIT', role: 'capture', signal: 'SIGKILL' });
+    await publisher.stop();
+    expect(isAlive(encoder!)).toBe(false);
+  });
+
+  it('refuses a missing input file before starting ffmpeg', async () => {
+    const publisher = createPublisher({ input: join(work, 'missing.mp4'), streamer: server.url, tempDir: work });
+    await expect(publisher.start()).rejects.toBeInstanceOf(OptionError);
+    expect(publisher.pids()).toEqual([]);
+    expect(existsSync(join(work, 'missing.mp4'))).toBe(false);
+  });
+
+  it('refuses a missing Linux camera with a hint', async () => {
+    const publisher = createPublisher({ device: '7', platform: 'linux', streamer: server.url, tempDir: work });
+    await expect(publisher.start()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', message: expect.stringMatching(/--list-devices/) });
+  });
+});
