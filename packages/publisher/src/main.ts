@@ -10,6 +10,10 @@ import {
   parseToken, type LogLevel,
 } from './options.js';
 import { createPublisher } from './publisher.js';
+import {
+  DEFAULT_DETECT_OPTIONS, createDetectStage, parseBoxThickness, parseDetectFps, parseDetectionsFile, parseDetector,
+  parseMinScore, type DetectorChoice,
+} from './detect/index.js';
 import { createStatusLine } from './status-line.js';
 
 export interface MainIo {
@@ -33,6 +37,12 @@ interface Flags {
   queue: number;
   listDevices?: boolean;
   logLevel: LogLevel;
+  detector: DetectorChoice;
+  minScore: number;
+  detectFps: number;
+  detections?: string;
+  boxThickness: number;
+  drawScores?: boolean;
 }
 
 // Commander prints InvalidArgumentError as one line naming the flag; our validators' messages go inside.
@@ -56,6 +66,12 @@ export function buildProgram(io: Pick<MainIo, 'stdout' | 'stderr'>): Command {
     .addOption(new Option('--bitrate <rate>', 'video bitrate (e.g. 1500k, 2M)').default(DEFAULTS.bitrate, '1500k').argParser(arg(parseBitrate)))
     .addOption(new Option('--token <token>', 'publish token of the streamer (default: env HLS_PUBLISH_TOKEN)').argParser(arg(parseToken)))
     .addOption(new Option('--queue <n>', 'segments held while the streamer is unreachable').default(DEFAULTS.queue).argParser(arg(parseQueue)))
+    .addOption(new Option('--detector <name|off>', 'face detector: blazeface, ssd, tiny, or off').default(DEFAULT_DETECT_OPTIONS.detector).argParser(arg(parseDetector)))
+    .addOption(new Option('--min-score <0..1>', 'faces scoring lower are not boxed').default(DEFAULT_DETECT_OPTIONS.minScore).argParser(arg(parseMinScore)))
+    .addOption(new Option('--detect-fps <max>', 'at most this many detections per second').default(DEFAULT_DETECT_OPTIONS.detectFps).argParser(arg(parseDetectFps)))
+    .addOption(new Option('--detections <file>', 'write each detector result as a JSON line to this file').argParser(arg(parseDetectionsFile)))
+    .addOption(new Option('--box-thickness <px>', 'face box line width').default(DEFAULT_DETECT_OPTIONS.boxThickness).argParser(arg(parseBoxThickness)))
+    .addOption(new Option('--draw-scores', 'draw each face score above its box'))
     .addOption(new Option('--list-devices', 'print the cameras and exit'))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info').argParser(arg(parseLogLevel)))
     .exitOverride()
@@ -96,10 +112,14 @@ async function listDevices(io: MainIo): Promise<number> {
 async function run(flags: Flags, io: MainIo): Promise<number> {
   const statusLine = io.stderr.isTTY ? createStatusLine(io.stderr) : undefined;
   const logger = createLogger(flags.logLevel, statusLine);
+  const stage = flags.detector === 'off' ? undefined : createDetectStage({
+    detector: flags.detector, minScore: flags.minScore, detectFps: flags.detectFps, boxThickness: flags.boxThickness,
+    drawScores: flags.drawScores ?? false, detectionsFile: flags.detections, logger,
+  });
   const publisher = createPublisher({
     device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
     segmentSeconds: flags.segmentSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
-    platform: io.platform, logger,
+    platform: io.platform, logger, stage,
   });
   if (statusLine) publisher.on('status', (status) => statusLine.render(status));
 

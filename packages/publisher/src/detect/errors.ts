@@ -10,20 +10,6 @@ export class DetectorLoadError extends Error {
   }
 }
 
-/** A detection option has an invalid value; `option` is the CLI flag name, e.g. `--min-score`. */
-export class DetectOptionError extends Error {
-  readonly code = 'DETECT_OPTION';
-  readonly option: string;
-  readonly value: unknown;
-
-  constructor(option: string, expected: string, value: unknown) {
-    super(`Expected \`${option}\` to be ${expected}, got \`${String(value)}\``);
-    this.name = 'DetectOptionError';
-    this.option = option;
-    this.value = value;
-  }
-}
-
 /** Keeps error lines to one line: the first line of a possibly multi-line message. */
 export function oneLine(text: string): string {
   const first = text.split('\n').find((line) => line.trim() !== '') ?? text;

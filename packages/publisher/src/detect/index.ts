@@ -12,7 +12,7 @@ export {
   type DetectorChoice,
   type DetectorName,
 } from './options.js';
-export { DetectOptionError, DetectorLoadError } from './errors.js';
+export { DetectorLoadError } from './errors.js';
 export { DetectionsFileError, formatDetectionLine, type DetectionRecord } from './detections-log.js';
 export { createDetector, iou, type Box, type Detector, type RgbImage } from './detector.js';
 export { drawBoxes, BOX_GREEN, type DrawOptions, type YuvColor } from './draw.js';

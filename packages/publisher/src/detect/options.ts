@@ -1,4 +1,4 @@
-import { DetectOptionError } from './errors.js';
+import { OptionError } from '../errors.js';
 
 /** Detector names accepted by `--detector`. */
 export const DETECTOR_NAMES = ['tiny', 'ssd', 'blazeface'] as const;
@@ -42,20 +42,20 @@ export const DEFAULT_DETECT_OPTIONS: Readonly<DetectOptions> = Object.freeze({
 export function parseDetector(value: string): DetectorChoice {
   const v = value.trim().toLowerCase();
   if (v === 'off' || (DETECTOR_NAMES as readonly string[]).includes(v)) return v as DetectorChoice;
-  throw new DetectOptionError('--detector', `one of ${[...DETECTOR_NAMES, 'off'].map((n) => `\`${n}\``).join(', ')}`, value);
+  throw new OptionError('--detector', `one of ${[...DETECTOR_NAMES, 'off'].map((n) => `\`${n}\``).join(', ')}`, value);
 }
 
 /** Parses `--min-score <0..1>`. */
 export function parseMinScore(value: string | number): number {
   const n = toNumber(value);
-  if (n === undefined || n < 0 || n > 1) throw new DetectOptionError('--min-score', 'a number in [0, 1]', value);
+  if (n === undefined || n < 0 || n > 1) throw new OptionError('--min-score', 'a number in [0, 1]', value);
   return n;
 }
 
 /** Parses `--detect-fps <max>` (a positive number, fractions allowed, at most 120). */
 export function parseDetectFps(value: string | number): number {
   const n = toNumber(value);
-  if (n === undefined || n <= 0 || n > 120) throw new DetectOptionError('--detect-fps', 'a number in (0, 120]', value);
+  if (n === undefined || n <= 0 || n > 120) throw new OptionError('--detect-fps', 'a number in (0, 120]', value);
   return n;
 }
 
@@ -63,14 +63,14 @@ export function parseDetectFps(value: string | number): number {
 export function parseBoxThickness(value: string | number): number {
   const n = toNumber(value);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 32) {
-    throw new DetectOptionError('--box-thickness', 'an integer in [1, 32]', value);
+    throw new OptionError('--box-thickness', 'an integer in [1, 32]', value);
   }
   return n;
 }
 
 /** Parses `--detections FILE`. */
 export function parseDetectionsFile(value: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new DetectOptionError('--detections', 'a file path', value);
+  if (typeof value !== 'string' || value.trim() === '') throw new OptionError('--detections', 'a file path', value);
   return value;
 }
 

@@ -23,7 +23,7 @@ describe('detect options', () => {
     try {
       parse();
     } catch (error) {
-      expect(error).toMatchObject({ code: 'DETECT_OPTION', option });
+      expect(error).toMatchObject({ code: 'INVALID_OPTION', option });
     }
   });
 
