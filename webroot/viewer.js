@@ -1,11 +1,17 @@
 // The viewer: hls.js where MediaSource exists, the browser's own HLS (Safari, iOS) otherwise.
 // It keeps playing through network and media errors, and shows how far behind live it is,
 // measured from the segments' EXT-X-PROGRAM-DATE-TIME against this machine's clock.
+// A switch shows the MJPEG preview instead (`<img src="mjpeg">`, no player); HLS is the default,
+// `?view=mjpeg` opens on MJPEG.
 
 const MAX_ERRORS_SHOWN = 5;
 const RETRY_DELAY_MS = 2000;
 
 const video = document.getElementById('video');
+const mjpeg = document.getElementById('mjpeg');
+const switches = { hls: document.getElementById('view-hls'), mjpeg: document.getElementById('view-mjpeg') };
+// Assigning this to the <img> closes its MJPEG connection (the streamer then stops asking for frames).
+const BLANK = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
 const ui = {
   state: document.getElementById('state'),
   latency: document.getElementById('latency'),
@@ -18,7 +24,7 @@ const ui = {
 const src = new URLSearchParams(location.search).get('src') || 'stream.m3u8';
 
 // Read by people and by the end-to-end test alike.
-const status = { engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0 };
+const status = { engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0, view: 'hls' };
 window.viewer = status;
 
 function setState(state) {
@@ -45,8 +51,18 @@ function bufferAhead() {
 }
 
 let playingDate = () => null;
+// Set by the HLS engine in use: stop and resume loading while the MJPEG view is shown.
+let pauseHls = () => {};
+let resumeHls = () => {};
 
 function refreshStats() {
+  if (status.view === 'mjpeg') {
+    // An <img> does not expose the parts' X-Capture-Time, so no latency figure here.
+    status.latency = null;
+    ui.latency.textContent = '–';
+    ui.buffer.textContent = '–';
+    return;
+  }
   const date = playingDate();
   status.latency = date ? (Date.now() - date.getTime()) / 1000 : null;
   status.buffer = bufferAhead();
@@ -100,6 +116,8 @@ function playWithHlsJs(Hls) {
     hls.attachMedia(video);
   };
   playingDate = () => hls?.playingDate ?? null;
+  pauseHls = () => hls?.stopLoad();
+  resumeHls = () => hls?.startLoad(-1);
   start();
 }
 
@@ -129,8 +147,47 @@ else {
 
 ui.engine.textContent = status.engine ?? 'none';
 ui.source.textContent = src;
-video.addEventListener('playing', () => setState('playing'));
-video.addEventListener('waiting', () => setState('waiting'));
-video.addEventListener('ended', () => setState('ended'));
-video.play().catch(() => { /* autoplay may wait for a click; the controls are there */ });
+const hlsView = (fn) => () => { if (status.view === 'hls') fn(); };
+video.addEventListener('playing', hlsView(() => setState('playing')));
+video.addEventListener('waiting', hlsView(() => setState('waiting')));
+video.addEventListener('ended', hlsView(() => setState('ended')));
+
+let mjpegRetry = null;
+mjpeg.addEventListener('load', () => { if (status.view === 'mjpeg' && mjpeg.src !== BLANK) setState('playing'); });
+mjpeg.addEventListener('error', () => {
+  if (status.view !== 'mjpeg' || mjpeg.src === BLANK) return;
+  reportError('MJPEG stream unavailable; retrying', false);
+  setState('recovering');
+  clearTimeout(mjpegRetry);
+  mjpegRetry = setTimeout(() => { if (status.view === 'mjpeg') mjpeg.src = `mjpeg?t=${Date.now()}`; }, RETRY_DELAY_MS);
+});
+
+function showView(view) {
+  status.view = view;
+  switches.hls.setAttribute('aria-pressed', String(view === 'hls'));
+  switches.mjpeg.setAttribute('aria-pressed', String(view === 'mjpeg'));
+  video.hidden = view !== 'hls';
+  mjpeg.hidden = view !== 'mjpeg';
+  clearTimeout(mjpegRetry);
+  if (view === 'mjpeg') {
+    video.pause();
+    pauseHls();
+    ui.engine.textContent = 'MJPEG (<img>)';
+    ui.source.textContent = 'mjpeg';
+    setState('loading');
+    mjpeg.src = 'mjpeg';
+  } else {
+    mjpeg.src = BLANK;
+    setState('loading');
+    ui.engine.textContent = status.engine ?? 'none';
+    ui.source.textContent = src;
+    resumeHls();
+    video.play().catch(() => { /* autoplay may wait for a click; the controls are there */ });
+  }
+}
+switches.hls.addEventListener('click', () => status.view !== 'hls' && showView('hls'));
+switches.mjpeg.addEventListener('click', () => status.view !== 'mjpeg' && showView('mjpeg'));
+
+if (new URLSearchParams(location.search).get('view') === 'mjpeg') showView('mjpeg');
+else video.play().catch(() => { /* autoplay may wait for a click; the controls are there */ });
 setInterval(refreshStats, 500);

@@ -10,6 +10,10 @@ import {
   parseToken, type LogLevel,
 } from './options.js';
 import { createPublisher } from './publisher.js';
+import { createIdentityStage } from './pipeline/stage.js';
+import {
+  DEFAULT_MJPEG_OPTIONS, createMjpegTap, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, withMjpegTap,
+} from './mjpeg/index.js';
 import {
   DEFAULT_DETECT_OPTIONS, createDetectStage, parseBoxThickness, parseDetectFps, parseDetectionsFile, parseDetector,
   parseMinScore, type DetectorChoice,
@@ -43,6 +47,10 @@ interface Flags {
   detections?: string;
   boxThickness: number;
   drawScores?: boolean;
+  mjpeg: boolean;
+  mjpegFps: number;
+  mjpegSize?: { width: number; height: number };
+  mjpegQuality: number;
 }
 
 // Commander prints InvalidArgumentError as one line naming the flag; our validators' messages go inside.
@@ -72,6 +80,10 @@ export function buildProgram(io: Pick<MainIo, 'stdout' | 'stderr'>): Command {
     .addOption(new Option('--detections <file>', 'write each detector result as a JSON line to this file').argParser(arg(parseDetectionsFile)))
     .addOption(new Option('--box-thickness <px>', 'face box line width').default(DEFAULT_DETECT_OPTIONS.boxThickness).argParser(arg(parseBoxThickness)))
     .addOption(new Option('--draw-scores', 'draw each face score above its box'))
+    .addOption(new Option('--mjpeg <on|off>', 'send a JPEG preview for the streamer\'s /mjpeg while someone watches it').default(DEFAULT_MJPEG_OPTIONS.enabled, 'on').argParser(arg(parseMjpeg)))
+    .addOption(new Option('--mjpeg-fps <n>', 'most preview JPEGs per second').default(DEFAULT_MJPEG_OPTIONS.fps).argParser(arg(parseMjpegFps)))
+    .addOption(new Option('--mjpeg-size <WxH>', 'preview size (default: the frame size)').argParser(arg(parseMjpegSize)))
+    .addOption(new Option('--mjpeg-quality <2..31>', 'preview JPEG quality, 2 best').default(DEFAULT_MJPEG_OPTIONS.quality).argParser(arg(parseMjpegQuality)))
     .addOption(new Option('--list-devices', 'print the cameras and exit'))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info').argParser(arg(parseLogLevel)))
     .exitOverride()
@@ -112,10 +124,16 @@ async function listDevices(io: MainIo): Promise<number> {
 async function run(flags: Flags, io: MainIo): Promise<number> {
   const statusLine = io.stderr.isTTY ? createStatusLine(io.stderr) : undefined;
   const logger = createLogger(flags.logLevel, statusLine);
-  const stage = flags.detector === 'off' ? undefined : createDetectStage({
+  const detect = flags.detector === 'off' ? createIdentityStage() : createDetectStage({
     detector: flags.detector, minScore: flags.minScore, detectFps: flags.detectFps, boxThickness: flags.boxThickness,
     drawScores: flags.drawScores ?? false, detectionsFile: flags.detections, logger,
   });
+  // The preview sees frames after the boxes are drawn; a refused token turns only the preview off.
+  const stage = withMjpegTap(detect, createMjpegTap({
+    streamer: flags.streamer, token: flags.token, logger, enabled: flags.mjpeg, fps: flags.mjpegFps,
+    size: flags.mjpegSize, quality: flags.mjpegQuality,
+    onFatal: (error) => logger.error({ err: error }, 'MJPEG preview off'),
+  }));
   const publisher = createPublisher({
     device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
     segmentSeconds: flags.segmentSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,

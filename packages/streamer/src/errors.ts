@@ -13,7 +13,10 @@ export type StreamerErrorCode =
   | 'NOT_MPEG_TS'
   | 'SEGMENT_TOO_LONG'
   | 'SEGMENT_FILE_MISSING'
-  | 'CLIENT_ABORTED';
+  | 'CLIENT_ABORTED'
+  | 'NO_FRAME'
+  | 'INVALID_FRAME'
+  | 'NOT_JPEG';
 
 /** An expected error: its message is written for the person (or program) that caused it. */
 export class StreamerError extends Error {

@@ -32,6 +32,8 @@ export function buildProgram(): Command {
     .option('--publish-token <token>', 'bearer token publishers must send (default: env HLS_PUBLISH_TOKEN, else publishing is open)', flag(validators.publishToken))
     .option('--target-duration <seconds>', "fix the playlist's target duration (default: the publisher's declared segment length)", flag(validators.targetDuration))
     .option('--max-segment-bytes <bytes>', 'largest segment accepted', flag(validators.maxSegmentBytes), DEFAULTS.maxSegmentBytes)
+    .option('--mjpeg-idle-seconds <seconds>', 'tell the publisher to stop MJPEG frames this long after the last /mjpeg viewer or snapshot', flag(validators.mjpegIdleSeconds), DEFAULTS.mjpegIdleSeconds)
+    .option('--max-mjpeg-frame-bytes <bytes>', 'largest MJPEG frame accepted from the publisher', flag(validators.maxMjpegFrameBytes), DEFAULTS.maxMjpegFrameBytes)
     .option('--cors-origin <origin>', 'Access-Control-Allow-Origin for viewers; `none` disables CORS', flag(validators.corsOrigin), DEFAULTS.corsOrigin)
     .option('--webroot <dir>', 'folder served at / (the viewer page)', flag(validators.webroot), defaultWebroot())
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', flag(validators.logLevel), DEFAULTS.logLevel)

@@ -24,6 +24,10 @@ export interface StreamerOptions {
   targetDuration?: number | undefined;
   /** Largest accepted segment. Default 64 MiB. */
   maxSegmentBytes?: number;
+  /** MJPEG demand stays on this many seconds after the last `/mjpeg` viewer or snapshot. Default 10. */
+  mjpegIdleSeconds?: number;
+  /** Largest MJPEG frame (JPEG bytes) a publisher may send. Default 8 MiB. */
+  maxMjpegFrameBytes?: number;
   /** `Access-Control-Allow-Origin` on GET/HEAD; `none` sends no CORS header. Default `*`. */
   corsOrigin?: string;
   /** Folder served at `/`. Default the repository's `webroot/`. */
@@ -42,6 +46,8 @@ export interface ResolvedOptions {
   readonly publishToken: string | undefined;
   readonly targetDuration: number | undefined;
   readonly maxSegmentBytes: number;
+  readonly mjpegIdleSeconds: number;
+  readonly maxMjpegFrameBytes: number;
   /** Null when CORS is disabled. */
   readonly corsOrigin: string | null;
   readonly webroot: string;
@@ -60,6 +66,8 @@ export const DEFAULTS = {
   mediaDir: './media',
   window: 10,
   maxSegmentBytes: 64 * 1024 * 1024,
+  mjpegIdleSeconds: 10,
+  maxMjpegFrameBytes: 8 * 1024 * 1024,
   corsOrigin: '*',
   logLevel: 'info',
 } as const;
@@ -81,6 +89,15 @@ export const validators = {
   targetDuration: (value: unknown) =>
     integer('--target-duration', value, 1, MAX_TARGET_DURATION, `an integer number of seconds from 1 to ${MAX_TARGET_DURATION}`),
   maxSegmentBytes: (value: unknown) => integer('--max-segment-bytes', value, 1, Number.MAX_SAFE_INTEGER, 'a positive integer number of bytes'),
+  maxMjpegFrameBytes: (value: unknown) =>
+    integer('--max-mjpeg-frame-bytes', value, 1024, 256 * 1024 * 1024, 'an integer number of bytes from 1024 to 268435456'),
+  mjpegIdleSeconds(value: unknown): number {
+    const number = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0 || number > 3600) {
+      throw invalid('--mjpeg-idle-seconds', 'a number of seconds in (0, 3600]', value);
+    }
+    return number;
+  },
   host: (value: unknown) => nonEmpty('--host', value),
   mediaDir: (value: unknown) => nonEmpty('--media-dir', value),
   webroot: (value: unknown) => nonEmpty('--webroot', value),
@@ -111,6 +128,8 @@ export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
     publishToken: options.publishToken === undefined ? undefined : validators.publishToken(options.publishToken),
     targetDuration: options.targetDuration === undefined ? undefined : validators.targetDuration(options.targetDuration),
     maxSegmentBytes: validators.maxSegmentBytes(options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes),
+    mjpegIdleSeconds: validators.mjpegIdleSeconds(options.mjpegIdleSeconds ?? DEFAULTS.mjpegIdleSeconds),
+    maxMjpegFrameBytes: validators.maxMjpegFrameBytes(options.maxMjpegFrameBytes ?? DEFAULTS.maxMjpegFrameBytes),
     corsOrigin: cors === 'none' ? null : cors,
     webroot: resolve(validators.webroot(options.webroot ?? defaultWebroot())),
     logLevel: validators.logLevel(options.logLevel ?? DEFAULTS.logLevel),

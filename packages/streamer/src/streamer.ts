@@ -9,6 +9,8 @@ import { createAuthorizer } from './http/auth.js';
 import { createApp } from './http/app.js';
 import { resolveHlsJs } from './http/static-route.js';
 import { createLiveStream, type LiveStream } from './live-stream.js';
+import { createMjpegHub, type MjpegHub } from './mjpeg/hub.js';
+import { createMjpegIngest } from './mjpeg/ingest.js';
 import { resolveOptions, type ResolvedOptions, type StreamerOptions } from './options.js';
 import { createMediaDir } from './storage/media-dir.js';
 
@@ -23,6 +25,8 @@ export interface Streamer {
   readonly options: ResolvedOptions;
   /** The live window and its segments, for inspection. */
   readonly live: LiveStream;
+  /** The MJPEG fan-out (latest frame, viewers, demand), for inspection. */
+  readonly mjpeg: MjpegHub;
   /** Prepares the media folder, then listens; defaults come from the options. */
   listen(port?: number, host?: string): Promise<Listening>;
   /** Stops listening, drops open connections and clears the instance's timers. */
@@ -40,10 +44,14 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
   const logger = resolved.logger ?? pino({ level: resolved.logLevel });
   const media = createMediaDir({ dir: resolved.mediaDir, maxSegmentBytes: resolved.maxSegmentBytes });
   const live = createLiveStream({ windowSize: resolved.window, targetDuration: resolved.targetDuration, media, logger });
+  const authorize = createAuthorizer(resolved.publishToken);
+  const mjpeg = createMjpegHub({ idleMs: resolved.mjpegIdleSeconds * 1000 });
+  const ingest = createMjpegIngest({ hub: mjpeg, authorize, logger, maxFrameBytes: resolved.maxMjpegFrameBytes });
   const app = createApp({
     live,
+    mjpeg,
     logger,
-    authorize: createAuthorizer(resolved.publishToken),
+    authorize,
     corsOrigin: resolved.corsOrigin,
     webroot: resolved.webroot,
     hlsJsFile: resolveHlsJs(),
@@ -54,6 +62,7 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
     app,
     options: resolved,
     live,
+    mjpeg,
 
     async listen(port = resolved.port, host = resolved.host) {
       if (server) throw new Error('This streamer is already listening; create another one.');
@@ -63,6 +72,7 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
         logger.warn({ window: resolved.window }, 'a window under 3 segments lists less than the three target durations RFC 8216 6.2.2 asks of a live playlist');
       }
       const created = createServer(app.callback());
+      created.on('upgrade', ingest.handleUpgrade);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -84,6 +94,8 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
 
     async close() {
       live.close();
+      ingest.close();
+      mjpeg.close();
       const closing = server;
       server = undefined;
       if (!closing) return;

@@ -13,6 +13,8 @@ describe('resolveOptions', () => {
       publishToken: undefined,
       targetDuration: undefined,
       maxSegmentBytes: 64 * 1024 * 1024,
+      mjpegIdleSeconds: 10,
+      maxMjpegFrameBytes: 8 * 1024 * 1024,
       corsOrigin: '*',
       logLevel: 'info',
     });
@@ -30,6 +32,9 @@ describe('resolveOptions', () => {
     [{ targetDuration: 31 }, 'Expected `--target-duration` to be an integer number of seconds from 1 to 30, got `31`'],
     [{ maxSegmentBytes: -1 }, 'Expected `--max-segment-bytes` to be a positive integer number of bytes, got `-1`'],
     [{ corsOrigin: 'example.com' }, 'Expected `--cors-origin` to be `*`, `none` or an origin such as `https://example.com`, got `example.com`'],
+    [{ mjpegIdleSeconds: 0 }, 'Expected `--mjpeg-idle-seconds` to be a number of seconds in (0, 3600], got `0`'],
+    [{ mjpegIdleSeconds: 'soon' as unknown as number }, 'Expected `--mjpeg-idle-seconds` to be a number of seconds in (0, 3600], got `soon`'],
+    [{ maxMjpegFrameBytes: 10 }, 'Expected `--max-mjpeg-frame-bytes` to be an integer number of bytes from 1024 to 268435456, got `10`'],
     [{ publishToken: '' }, 'Expected `--publish-token` to be a non-empty string, got ``'],
     [{ logLevel: 'loud' as 'info' }, 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
   ])('refuses %j', (options, message) => {

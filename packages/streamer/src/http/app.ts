@@ -4,8 +4,10 @@ import Koa, { type Context } from 'koa';
 import type { Logger } from 'pino';
 import { isStreamerError } from '../errors.js';
 import type { LiveStream } from '../live-stream.js';
+import type { MjpegHub } from '../mjpeg/hub.js';
 import type { Authorize } from './auth.js';
 import { errorBoundary } from './errors.js';
+import { registerMjpegRoutes } from './mjpeg-route.js';
 import { registerPlaylistRoute } from './playlist-route.js';
 import { registerPublishRoutes } from './publish-route.js';
 import { registerSegmentRoute } from './segment-route.js';
@@ -13,6 +15,7 @@ import { registerVendorRoute, webrootFiles } from './static-route.js';
 
 export interface AppDependencies {
   readonly live: LiveStream;
+  readonly mjpeg: MjpegHub;
   readonly logger: Logger;
   readonly authorize: Authorize;
   /** Null disables CORS headers. */
@@ -64,6 +67,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   registerPlaylistRoute(router, live);
   registerSegmentRoute(router, live);
+  registerMjpegRoutes(router, deps.mjpeg);
   registerVendorRoute(router, deps.hlsJsFile);
   registerPublishRoutes(router, { live, authorize: deps.authorize });
   app.use(router.routes());

@@ -13,9 +13,14 @@ const STATUS: Record<Exclude<StreamerErrorCode, 'INVALID_OPTION'>, number> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   SEGMENT_NOT_FOUND: 404,
+  NO_FRAME: 404,
   SEGMENT_EXISTS: 409,
   BODY_TOO_LARGE: 413,
   NOT_MPEG_TS: 415,
+  // MJPEG frames arrive over a WebSocket and are refused with a close code (docs/PROTOCOL.md);
+  // these statuses only keep the mapping total.
+  INVALID_FRAME: 400,
+  NOT_JPEG: 415,
   SEGMENT_TOO_LONG: 422,
   SEGMENT_FILE_MISSING: 422,
 };

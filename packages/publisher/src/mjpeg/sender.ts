@@ -1,0 +1,159 @@
+// Keeps one WebSocket to the streamer's MJPEG ingest open (reconnecting with backoff), sends
+// JPEGs only while the streamer says someone is watching, and drops a JPEG rather than queue it
+// behind one still on its way. Wire format: docs/PROTOCOL.md, "MJPEG preview".
+import { WebSocket } from 'ws';
+import { UnauthorizedError } from '../errors.js';
+
+export const MJPEG_INGEST_PATH = '/publish/mjpeg';
+
+/** Structurally compatible with pino's `Logger`. */
+export interface MjpegLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface MjpegSenderOptions {
+  /** Base URL of the streamer, e.g. `http://127.0.0.1:8080`. */
+  streamer: string;
+  token?: string | undefined;
+  logger?: MjpegLogger;
+  /** Reconnect backoff: first delay and cap. Default 250 and 4000 ms. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** Every change of demand (false while disconnected). */
+  onDemand?(demand: boolean): void;
+  /** The streamer refused the token (401): the sender stops trying. */
+  onFatal?(error: Error): void;
+}
+
+export interface MjpegSender {
+  start(): void;
+  /** Sends one frame message; false (dropped) when not connected, not wanted, or the previous one is still being sent. */
+  send(jpeg: Buffer, captureTime: number): boolean;
+  readonly demand: boolean;
+  readonly connected: boolean;
+  stop(): Promise<void>;
+}
+
+/** `http://host:8080/base` -> `ws://host:8080/base/publish/mjpeg`. */
+export function ingestUrl(streamer: string): string {
+  const url = new URL(streamer);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${MJPEG_INGEST_PATH}`;
+  return url.toString();
+}
+
+const silent: MjpegLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function createMjpegSender(options: MjpegSenderOptions): MjpegSender {
+  const logger = options.logger ?? silent;
+  const url = ingestUrl(options.streamer);
+  const minMs = options.retryMinMs ?? 250;
+  const maxMs = options.retryMaxMs ?? 4000;
+  let ws: WebSocket | undefined;
+  let demand = false;
+  let delay = minMs;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let failures = 0;
+
+  const setDemand = (value: boolean) => {
+    if (value === demand) return;
+    demand = value;
+    logger.debug({ demand }, 'MJPEG demand changed');
+    options.onDemand?.(demand);
+  };
+
+  const schedule = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect();
+    }, delay);
+    delay = Math.min(maxMs, delay * 2);
+  };
+
+  const connect = () => {
+    const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    const socket = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 5000 });
+    ws = socket;
+    socket.on('open', () => {
+      delay = minMs;
+      if (failures > 0) logger.info({ url }, 'MJPEG connection restored');
+      failures = 0;
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      try {
+        const message = JSON.parse(String(data)) as { demand?: unknown };
+        if (typeof message.demand === 'boolean') setDemand(message.demand);
+      } catch {
+        logger.warn({ message: String(data).slice(0, 200) }, 'unreadable MJPEG control message');
+      }
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      res.resume();
+      socket.terminate();
+      if (res.statusCode === 401) {
+        stopped = true;
+        const error = new UnauthorizedError();
+        if (options.onFatal) options.onFatal(error);
+        else logger.error({ err: error }, 'MJPEG preview stopped');
+      } else {
+        logger.warn({ status: res.statusCode, url }, 'the streamer refused the MJPEG connection');
+      }
+    });
+    socket.on('error', (error) => {
+      if (failures++ === 0) logger.warn({ err: error, url }, 'MJPEG connection failed; retrying');
+    });
+    socket.on('close', (code, reason) => {
+      if (ws !== socket) return;
+      ws = undefined;
+      setDemand(false);
+      if (!stopped) {
+        if (code >= 4000) logger.warn({ code, reason: String(reason) }, 'the streamer closed the MJPEG connection');
+        schedule();
+      }
+    });
+  };
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      connect();
+    },
+    send(jpeg, captureTime) {
+      const socket = ws;
+      if (!demand || !socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > 0) return false;
+      const head = Buffer.allocUnsafe(8);
+      head.writeDoubleBE(captureTime, 0);
+      // 8 bytes of big-endian float64 capture time, then the JPEG.
+      socket.send(Buffer.concat([head, jpeg]), { binary: true });
+      return true;
+    },
+    get demand() {
+      return demand;
+    },
+    get connected() {
+      return ws?.readyState === WebSocket.OPEN;
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+      const socket = ws;
+      ws = undefined;
+      setDemand(false);
+      if (!socket || socket.readyState === WebSocket.CLOSED) return;
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close(1000, 'publisher stopping');
+      const timeout = setTimeout(() => socket.terminate(), 1000);
+      await closed;
+      clearTimeout(timeout);
+    },
+  };
+}
