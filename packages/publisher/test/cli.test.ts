@@ -79,8 +79,8 @@ describe('hls-publish', () => {
     const proc = start(['--input', 'test', '--size', '160x120', '--fps', '10', '--segment-seconds', '1', '--streamer', server.url]);
     await server.waitFor('a segment', () => server.segments().length >= 1);
     // JSON logs on stdout when not on a terminal.
-    const log = JSON.parse(proc.stdout().split('\n')[0]!);
-    expect(log).toMatchObject({ level: 30, msg: 'publishing', source: 'test' });
+    const logs = proc.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(logs.find((log) => log.msg === 'publishing'), proc.stdout()).toMatchObject({ level: 30, msg: 'publishing', source: 'test' });
     const children = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(proc.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     expect(children).toHaveLength(2);
     const before = server.segments().length;

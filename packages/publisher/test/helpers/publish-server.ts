@@ -33,6 +33,11 @@ export async function startPublishServer(): Promise<PublishServer> {
   let port = 0;
 
   const handler = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+    // Only publish POSTs are recorded: the MJPEG preview's WebSocket attempts are not the streamer's business here.
+    if (req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
