@@ -37,7 +37,9 @@ if (!hasSource) {
 
 const children = [];
 function run(bin, args) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: 'inherit' });
+  // Their own process group: a terminal's Ctrl-C reaches only this script, which stops the
+  // publisher first (so it can publish its last segment and end the stream), then the streamer.
+  const child = spawn(process.execPath, [bin, ...args], { stdio: 'inherit', detached: true });
   children.push(child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -62,6 +64,7 @@ function stop(code = 0) {
   setTimeout(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); process.exit(code); }, 10_000).unref();
   Promise.all(children.map((c) => c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)).then(() => process.exit(code));
 }
+process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
