@@ -91,12 +91,12 @@ export function parseQueue(value: string): number {
 }
 
 // libx264 with yuv420p needs even dimensions, so odd ones are refused here rather than by ffmpeg.
-export function parseSize(value: string): { width: number; height: number } {
+export function parseSize(value: string, option = '--size'): { width: number; height: number } {
   const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
   const width = Number(m?.[1]);
   const height = Number(m?.[2]);
   if (!m || width < 16 || height < 16 || width > 7680 || height > 4320 || width % 2 || height % 2) {
-    throw new OptionError('--size', 'WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`)', value);
+    throw new OptionError(option, 'WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`)', value);
   }
   return { width, height };
 }

@@ -1,6 +1,7 @@
 // The MJPEG preview's options: one typed object, defaults in one place, and the parsers the CLI
 // (commander) and API callers share. Messages name the flag and the value received.
 import { OptionError } from '../errors.js';
+import { parseSize } from '../options.js';
 
 export interface MjpegOptions {
   /** `--mjpeg on|off`: `off` sends no preview at all (no connection, no ffmpeg). Default `true`. */
@@ -43,15 +44,9 @@ export function parseMjpegFps(value: string | number): number {
   return n;
 }
 
-/** Parses `--mjpeg-size WxH` (even numbers, 16x16 to 7680x4320). */
+/** Parses `--mjpeg-size WxH` (even numbers, 16x16 to 7680x4320, as `--size`). */
 export function parseMjpegSize(value: string): { width: number; height: number } {
-  const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
-  const width = Number(m?.[1]);
-  const height = Number(m?.[2]);
-  if (!m || width < 16 || height < 16 || width > 7680 || height > 4320 || width % 2 || height % 2) {
-    throw new OptionError('--mjpeg-size', 'WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `320x240`)', value);
-  }
-  return { width, height };
+  return parseSize(value, '--mjpeg-size');
 }
 
 /** Parses `--mjpeg-quality <2..31>`. */
