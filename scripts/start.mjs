@@ -3,12 +3,16 @@
 // Uses the webcam when one is there (or when --device is given), the test pattern otherwise.
 // Any argument is passed to the publisher, e.g. `pnpm start --input clip.mp4`.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = process.env.PORT ?? '8080';
 const publisherArgs = process.argv.slice(2);
+// The streamer listens on every interface, which needs a publish token: a fresh one per run,
+// handed to both children through the environment (they read HLS_PUBLISH_TOKEN).
+process.env.HLS_PUBLISH_TOKEN ||= randomBytes(16).toString('hex');
 
 const bins = {
   streamer: `${root}packages/streamer/bin/hls-streamer.js`,

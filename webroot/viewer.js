@@ -2,10 +2,16 @@
 // It keeps playing through network and media errors, and shows how far behind live it is,
 // measured from the segments' EXT-X-PROGRAM-DATE-TIME against this machine's clock.
 // A switch shows the MJPEG preview instead (`<img src="mjpeg">`, no player); HLS is the default,
-// `?view=mjpeg` opens on MJPEG.
+// `?view=mjpeg` opens on MJPEG. `?latency=low` plays closer to the live edge (LOW_LATENCY below).
 
 const MAX_ERRORS_SHOWN = 5;
 const RETRY_DELAY_MS = 2000;
+// `?latency=low`: one segment behind the live edge instead of hls.js's three, catching up at up
+// to 1.5x when it falls behind; parts are used when the playlist has them. Fewer seconds behind
+// live, more stalls on a slow network. Measured in bench/latency.mjs (docs/PERFORMANCE.md).
+const LOW_LATENCY = { liveSyncDurationCount: 1, liveMaxLatencyDurationCount: 4, maxLiveSyncPlaybackRate: 1.5, lowLatencyMode: true };
+// Stream bitrate from the last few fragments loaded (bytes * 8 / media seconds).
+const BITRATE_FRAGMENTS = 5;
 
 const video = document.getElementById('video');
 const mjpeg = document.getElementById('mjpeg');
@@ -15,16 +21,25 @@ const BLANK = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
 const ui = {
   state: document.getElementById('state'),
   latency: document.getElementById('latency'),
+  targetLatency: document.getElementById('target-latency'),
   buffer: document.getElementById('buffer'),
+  bitrate: document.getElementById('bitrate'),
   engine: document.getElementById('engine'),
   source: document.getElementById('source'),
   errors: document.getElementById('errors'),
 };
 
-const src = new URLSearchParams(location.search).get('src') || 'stream.m3u8';
+const params = new URLSearchParams(location.search);
+const src = params.get('src') || 'stream.m3u8';
+const lowLatency = params.get('latency') === 'low';
 
 // Read by people and by the end-to-end test alike.
-const status = { engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0, view: 'hls' };
+const status = {
+  engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0, view: 'hls',
+  latencyMode: lowLatency ? 'low' : 'default', bitrate: null, bandwidthEstimate: null,
+  // Low-Latency HLS: hls.js's target latency, and the part target when the playlist has parts.
+  targetLatency: null, partTarget: null,
+};
 window.viewer = status;
 
 function setState(state) {
@@ -51,6 +66,16 @@ function bufferAhead() {
 }
 
 let playingDate = () => null;
+let targetLatency = () => null;
+let bandwidthEstimate = () => null;
+const fragments = [];
+function fragmentLoaded(bytes, seconds) {
+  if (!(bytes > 0 && seconds > 0)) return;
+  fragments.push([bytes, seconds]);
+  if (fragments.length > BITRATE_FRAGMENTS) fragments.shift();
+  const total = fragments.reduce((sum, [b, s]) => [sum[0] + b, sum[1] + s], [0, 0]);
+  status.bitrate = (total[0] * 8) / total[1];
+}
 // Set by the HLS engine in use: stop and resume loading while the MJPEG view is shown.
 let pauseHls = () => {};
 let resumeHls = () => {};
@@ -61,12 +86,17 @@ function refreshStats() {
     status.latency = null;
     ui.latency.textContent = '–';
     ui.buffer.textContent = '–';
+    ui.bitrate.textContent = '–';
     return;
   }
   const date = playingDate();
   status.latency = date ? (Date.now() - date.getTime()) / 1000 : null;
   status.buffer = bufferAhead();
+  status.bandwidthEstimate = bandwidthEstimate();
+  ui.bitrate.textContent = status.bitrate === null ? '–' : `${(status.bitrate / 1e6).toFixed(2)} Mbit/s`;
   ui.latency.textContent = status.latency === null ? '–' : `${status.latency.toFixed(2)} s`;
+  status.targetLatency = targetLatency();
+  ui.targetLatency.textContent = status.targetLatency === null ? '–' : `${status.targetLatency.toFixed(2)} s${status.partTarget ? ` (parts of ${status.partTarget} s)` : ''}`;
   ui.buffer.textContent = `${status.buffer.toFixed(2)} s`;
 }
 
@@ -89,7 +119,10 @@ function playWithHlsJs(Hls) {
   status.engine = `hls.js ${Hls.version}`;
   let hls;
   const start = () => {
-    hls = new Hls({ liveDurationInfinity: true });
+    // lowLatencyMode (hls.js's default, stated here) plays parts, blocking reload and preload
+    // hints whenever the playlist has them, PART-HOLD-BACK behind live; without parts it changes nothing.
+    hls = new Hls({ liveDurationInfinity: true, lowLatencyMode: true, ...(lowLatency ? LOW_LATENCY : {}) });
+    hls.on(Hls.Events.FRAG_LOADED, (_event, data) => fragmentLoaded(data.frag.stats?.total ?? data.payload?.byteLength, data.frag.duration));
     hls.on(Hls.Events.ERROR, (_event, data) => {
       reportError(`${data.type}: ${data.details}`, data.fatal);
       if (!data.fatal) return;
@@ -107,6 +140,14 @@ function playWithHlsJs(Hls) {
       status.recovered++;
     });
     hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+      status.partTarget = data.details.partTarget || null;
+      if (status.partTarget && !lowLatency) {
+        // With parts the target is PART-HOLD-BACK (under a second): catch up at up to 1.5x after
+        // a late start or a stall (hls.js's default 1 never does), and let a stall cost one part
+        // target of extra latency rather than hls.js's default whole second.
+        hls.config.maxLiveSyncPlaybackRate = 1.5;
+        hls.config.liveSyncOnStallIncrease = status.partTarget;
+      }
       if (data.details.live) return;
       setState('ended');
       // hls.js stops reloading an ended playlist; a publisher that comes back starts it again.
@@ -116,6 +157,8 @@ function playWithHlsJs(Hls) {
     hls.attachMedia(video);
   };
   playingDate = () => hls?.playingDate ?? null;
+  targetLatency = () => (Number.isFinite(hls?.targetLatency) ? hls.targetLatency : null);
+  bandwidthEstimate = () => (Number.isFinite(hls?.bandwidthEstimate) ? Math.round(hls.bandwidthEstimate) : null);
   pauseHls = () => hls?.stopLoad();
   resumeHls = () => hls?.startLoad(-1);
   start();

@@ -54,6 +54,24 @@ describe('viewer page in headless Chromium', () => {
     expect(later.latency!).toBeGreaterThan(0);
     expect(later.latency!).toBeLessThan(30);
     expect(await page.locator('#latency').textContent()).toMatch(/\d+\.\d\d s/);
+    // Bitrate from the fragments loaded: the publisher's 1500k target, give or take the rate control.
+    const bitrate = (await page.evaluate(() => (window as unknown as { viewer: { bitrate: number | null } }).viewer.bitrate))!;
+    expect(bitrate).toBeGreaterThan(50_000);
+    expect(bitrate).toBeLessThan(5_000_000);
+    expect(await page.locator('#bitrate').textContent()).toMatch(/\d+\.\d\d Mbit\/s/);
+  });
+
+  it('plays with the low-latency config on ?latency=low', async () => {
+    const low = await browser.newPage();
+    try {
+      await low.goto(`${streamer.url}/?latency=low`);
+      const start = await waitForPlayback(low, 0.1, 0);
+      const later = await waitForPlayback(low, 2, start.currentTime);
+      expect(later.fatal, JSON.stringify(later.errors)).toBe(0);
+      expect(await low.evaluate(() => (window as unknown as { viewer: { latencyMode: string } }).viewer.latencyMode)).toBe('low');
+    } finally {
+      await low.close();
+    }
   });
 
   it('plays on across a publisher restart (a discontinuity)', async () => {

@@ -6,7 +6,7 @@ import { listCameras } from './ffmpeg/devices.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { createLogger } from './log.js';
 import {
-  DEFAULTS, parseBitrate, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseStreamerUrl,
+  DEFAULTS, parseBitrate, parseFps, parseLogLevel, parsePartSeconds, parseQueue, parseSegmentSeconds, parseSize, parseStreamerUrl,
   parseToken, type LogLevel,
 } from './options.js';
 import { createPublisher } from './publisher.js';
@@ -19,6 +19,7 @@ import {
   parseMinScore, type DetectorChoice,
 } from './detect/index.js';
 import { createStatusLine } from './status-line.js';
+import { createPublisherMetrics, parseMetricsHost, parseMetricsPort, startMetricsServer } from './metrics.js';
 
 export interface MainIo {
   env: NodeJS.ProcessEnv;
@@ -36,6 +37,7 @@ interface Flags {
   size: { width: number; height: number };
   fps: number;
   segmentSeconds: number;
+  partSeconds?: number;
   bitrate: number;
   token?: string;
   queue: number;
@@ -51,6 +53,8 @@ interface Flags {
   mjpegFps: number;
   mjpegSize?: { width: number; height: number };
   mjpegQuality: number;
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 // Commander prints InvalidArgumentError as one line naming the flag; our validators' messages go inside.
@@ -71,6 +75,7 @@ export function buildProgram(io: Pick<MainIo, 'stdout' | 'stderr'>): Command {
     .addOption(new Option('--size <WxH>', 'frame size').default({ width: DEFAULTS.width, height: DEFAULTS.height }, `${DEFAULTS.width}x${DEFAULTS.height}`).argParser(arg(parseSize)))
     .addOption(new Option('--fps <n>', 'frames per second').default(DEFAULTS.fps).argParser(arg(parseFps)))
     .addOption(new Option('--segment-seconds <s>', 'segment length in seconds').default(DEFAULTS.segmentSeconds).argParser(arg(parseSegmentSeconds)))
+    .addOption(new Option('--part-seconds <s>', 'Low-Latency HLS part length, 0.1-1 s, whole frames dividing the segment (e.g. 0.2); off by default').argParser(arg(parsePartSeconds)))
     .addOption(new Option('--bitrate <rate>', 'video bitrate (e.g. 1500k, 2M)').default(DEFAULTS.bitrate, '1500k').argParser(arg(parseBitrate)))
     .addOption(new Option('--token <token>', 'publish token of the streamer (default: env HLS_PUBLISH_TOKEN)').argParser(arg(parseToken)))
     .addOption(new Option('--queue <n>', 'segments held while the streamer is unreachable').default(DEFAULTS.queue).argParser(arg(parseQueue)))
@@ -84,6 +89,8 @@ export function buildProgram(io: Pick<MainIo, 'stdout' | 'stderr'>): Command {
     .addOption(new Option('--mjpeg-fps <n>', 'most preview JPEGs per second').default(DEFAULT_MJPEG_OPTIONS.fps).argParser(arg(parseMjpegFps)))
     .addOption(new Option('--mjpeg-size <WxH>', 'preview size (default: the frame size)').argParser(arg(parseMjpegSize)))
     .addOption(new Option('--mjpeg-quality <2..31>', 'preview JPEG quality, 2 best').default(DEFAULT_MJPEG_OPTIONS.quality).argParser(arg(parseMjpegQuality)))
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port); off by default').argParser(arg(parseMetricsPort)))
+    .addOption(new Option('--metrics-host <host>', 'interface for --metrics-port').default('127.0.0.1').argParser(arg(parseMetricsHost)))
     .addOption(new Option('--list-devices', 'print the cameras and exit'))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info').argParser(arg(parseLogLevel)))
     .exitOverride()
@@ -124,10 +131,11 @@ async function listDevices(io: MainIo): Promise<number> {
 async function run(flags: Flags, io: MainIo): Promise<number> {
   const statusLine = io.stderr.isTTY ? createStatusLine(io.stderr) : undefined;
   const logger = createLogger(flags.logLevel, statusLine);
-  const detect = flags.detector === 'off' ? createIdentityStage() : createDetectStage({
+  const detector = flags.detector === 'off' ? undefined : createDetectStage({
     detector: flags.detector, minScore: flags.minScore, detectFps: flags.detectFps, boxThickness: flags.boxThickness,
     drawScores: flags.drawScores ?? false, detectionsFile: flags.detections, logger,
   });
+  const detect = detector ?? createIdentityStage();
   // The preview sees frames after the boxes are drawn; a refused token turns only the preview off.
   const stage = withMjpegTap(detect, createMjpegTap({
     streamer: flags.streamer, token: flags.token, logger, enabled: flags.mjpeg, fps: flags.mjpegFps,
@@ -136,10 +144,13 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
   }));
   const publisher = createPublisher({
     device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
-    segmentSeconds: flags.segmentSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
+    segmentSeconds: flags.segmentSeconds, partSeconds: flags.partSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
     platform: io.platform, logger, stage,
   });
   if (statusLine) publisher.on('status', (status) => statusLine.render(status));
+  const metrics = flags.metricsPort === undefined ? undefined : createPublisherMetrics({ publisher, fps: flags.fps, detect: detector });
+  const metricsServer = metrics ? await startMetricsServer(metrics, flags.metricsPort!, flags.metricsHost) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics served');
 
   let settle: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (settle = resolve));
@@ -177,5 +188,7 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await metricsServer?.close();
+    metrics?.close();
   }
 }

@@ -21,6 +21,11 @@ export interface PublisherOptions {
   fps?: number;
   /** Segment length in seconds, in (0, 30]. Default 2. */
   segmentSeconds?: number;
+  /**
+   * Low-Latency HLS part length in seconds, 0.1 to 1: a whole number of frames that divides the
+   * segment (at 30 fps and 2 s segments: 0.1, 0.2, 0.333333, 0.4, 0.5, 1). Default off (whole segments only).
+   */
+  partSeconds?: number | undefined;
   /** Video bitrate in bits per second. Default 1 500 000. */
   bitrate?: number;
   /** Bearer token for the streamer's publish API. Default none. */
@@ -51,6 +56,8 @@ export interface ResolvedOptions {
   height: number;
   fps: number;
   segmentSeconds: number;
+  /** Exact part length (a whole number of frames), or undefined without parts. */
+  partSeconds: number | undefined;
   bitrate: number;
   token: string | undefined;
   queue: number;
@@ -106,6 +113,35 @@ export function parseSegmentSeconds(value: string): number {
   // The streamer accepts target durations 1..30 and durations in (0, 30]; below 0.5 s HLS makes no sense.
   if (!(n >= 0.5 && n <= 30)) throw new OptionError('--segment-seconds', 'a number of seconds from 0.5 to 30', value);
   return n;
+}
+
+export function parsePartSeconds(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 0.1 && n <= 1)) throw new OptionError('--part-seconds', 'a number of seconds from 0.1 to 1', value);
+  return n;
+}
+
+/**
+ * Parts are cut on frame boundaries, so a part is rounded to whole frames (0.33 s at 30 fps is
+ * 10 frames, 0.333333 s) and must divide the segment's frames exactly; returns the exact length.
+ */
+export function checkPartSeconds(partSeconds: number, segmentSeconds: number, fps: number): number {
+  const partFrames = Math.round(partSeconds * fps);
+  const segmentFrames = Math.round(segmentSeconds * fps);
+  const exact = partFrames / fps;
+  if (!(partSeconds >= 0.1 && partSeconds <= 1) || partFrames < 1 || Math.abs(partSeconds * fps - partFrames) > 0.15 || segmentFrames % partFrames !== 0) {
+    const fits = [];
+    for (let frames = 1; frames <= segmentFrames; frames++) {
+      const seconds = frames / fps;
+      if (segmentFrames % frames === 0 && seconds >= 0.1 && seconds <= 1) fits.push(Number(seconds.toFixed(6)));
+    }
+    throw new OptionError(
+      '--part-seconds',
+      `a whole number of frames at ${fps} fps that divides the ${segmentSeconds} s segment (${fits.length ? `one of ${fits.join(', ')}` : 'none fits: change --fps or --segment-seconds'})`,
+      partSeconds,
+    );
+  }
+  return exact;
 }
 
 export function parseBitrate(value: string): number {
@@ -168,13 +204,16 @@ const isInt = (min: number, max: number) => (v: number) => Number.isInteger(v) &
 export function resolveOptions(options: PublisherOptions = {}): ResolvedOptions {
   const width = check('--size', options.width, DEFAULTS.width, (v) => isInt(16, 7680)(v) && v % 2 === 0, 'an even width from 16 to 7680');
   const height = check('--size', options.height, DEFAULTS.height, (v) => isInt(16, 4320)(v) && v % 2 === 0, 'an even height from 16 to 4320');
+  const segmentSeconds = check('--segment-seconds', options.segmentSeconds, DEFAULTS.segmentSeconds, (v) => v >= 0.5 && v <= 30, 'a number of seconds from 0.5 to 30');
+  const fps = check('--fps', options.fps, DEFAULTS.fps, isInt(1, 120), 'an integer from 1 to 120');
   return {
     source: parseSource(options.device, options.input),
     streamer: options.streamer === undefined ? DEFAULTS.streamer : parseStreamerUrl(options.streamer),
     width,
     height,
-    fps: check('--fps', options.fps, DEFAULTS.fps, isInt(1, 120), 'an integer from 1 to 120'),
-    segmentSeconds: check('--segment-seconds', options.segmentSeconds, DEFAULTS.segmentSeconds, (v) => v >= 0.5 && v <= 30, 'a number of seconds from 0.5 to 30'),
+    fps,
+    segmentSeconds,
+    partSeconds: options.partSeconds === undefined ? undefined : checkPartSeconds(options.partSeconds, segmentSeconds, fps),
     bitrate: check('--bitrate', options.bitrate, DEFAULTS.bitrate, isInt(10_000, 100_000_000), 'a bitrate from 10k to 100M'),
     token: options.token === undefined ? undefined : parseToken(options.token),
     queue: check('--queue', options.queue, DEFAULTS.queue, isInt(1, 10_000), 'an integer from 1 to 10000'),

@@ -16,6 +16,7 @@ import { resolveOptions, type PublisherOptions, type ResolvedOptions } from './o
 import { createFrameSplitter, type FrameSplitter } from './pipeline/frames.js';
 import { createCaptureClock, createSegmenter, type Segment } from './pipeline/segmenter.js';
 import { createIdentityStage, type Frame, type FrameStage } from './pipeline/stage.js';
+import { superviseCapture, type CaptureSupervisor } from './pipeline/capture-supervisor.js';
 import { createUploader, type Uploader } from './upload/uploader.js';
 
 export interface PublisherStatus {
@@ -50,8 +51,9 @@ export interface Publisher {
   status(): PublisherStatus;
   /** Pids of the ffmpeg children now running. */
   pids(): number[];
-  /** `status` every second, `segment` per finished segment, `error` when the pipeline breaks. */
+  /** `status` every second, `segment` per finished segment, `uploaded` per segment the streamer accepted, `error` when the pipeline breaks. */
   on(event: 'status', listener: (status: PublisherStatus) => void): this;
+  on(event: 'uploaded', listener: (upload: { name: string; ms: number }) => void): this;
   on(event: 'segment', listener: (segment: Segment) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   off(event: string, listener: (...args: never[]) => void): this;
@@ -62,6 +64,7 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   const logger = options.logger ?? pino({ level: 'silent' });
   const stage = options.stage ?? createIdentityStage();
   const events = new EventEmitter();
+  const partsPerSegment = opts.partSeconds === undefined ? 1 : Math.round(opts.segmentSeconds / opts.partSeconds);
   // Unique per run and safe as both a session id and a file-name prefix (PROTOCOL.md).
   const sessionId = `p${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   let state: PublisherStatus['state'] = 'idle';
@@ -80,6 +83,7 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   let failed = false;
   let stopping: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
+  let supervisor: CaptureSupervisor | undefined;
 
   const fail = (error: Error) => {
     if (failed || state === 'stopping' || state === 'stopped') return;
@@ -100,9 +104,13 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   const startEncoder = (ffmpegPath: string, folder: string, clock: ReturnType<typeof createCaptureClock>) => {
     const proc = spawnFfmpeg({
       path: ffmpegPath, role: 'encoder', stdin: true,
-      args: encoderArgs({ ...opts, segmentPattern: join(folder, `${sessionId}-%05d.ts`) }),
+      // With parts, the encoder's files are parts (`-p` names); segments are named by the segmenter.
+      args: encoderArgs({ ...opts, segmentPattern: join(folder, `${sessionId}-${opts.partSeconds === undefined ? '%05d' : 'p%06d'}.ts`) }),
     });
-    const segmenter = createSegmenter({ dir: folder, fps: opts.fps, clock });
+    const parts = opts.partSeconds === undefined ? undefined : {
+      perSegment: partsPerSegment, seconds: opts.partSeconds, segmentSeconds: opts.segmentSeconds, namePrefix: sessionId,
+    };
+    const segmenter = createSegmenter({ dir: folder, fps: opts.fps, clock, parts });
     const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
       const segment = segmenter.line(line);
@@ -138,7 +146,9 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
       await stage.start({ width: opts.width, height: opts.height, fps: opts.fps });
       uploader = createUploader({
         streamer: opts.streamer, token: opts.token, sessionId, targetDuration: Math.ceil(opts.segmentSeconds),
-        queueLimit: opts.queue, retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs, logger, onFatal: fail,
+        // --queue counts segments; with parts each segment is several queue items.
+        queueLimit: opts.queue * partsPerSegment, retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs, logger, onFatal: fail,
+        onSent: (item, ms) => events.emit('uploaded', { name: item.name, ms }),
       });
       // Enough capture times to cover several segments still inside the encoder.
       const clock = createCaptureClock(Math.max(256, Math.ceil(opts.fps * opts.segmentSeconds * 4)), opts.fps);
@@ -162,7 +172,18 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
         const error = early.proc.exitError(early.info);
         throw source.kind === 'device' && early.proc === capture ? new DeviceNotFoundError(source.device, lastLine(error.stderrTail)) : error;
       }
-      for (const proc of [capture, encoder]) {
+      // A capture that dies is restarted with backoff (capture-supervisor.ts); the encoder is not.
+      supervisor = superviseCapture(capture, {
+        logger, minMs: opts.retryMinMs * 2, maxMs: Math.max(opts.retryMaxMs * 4, 1000),
+        spawn: () => {
+          splitter!.discardPartial();
+          const next = spawnFfmpeg({ path: ffmpegPath, role: 'capture', args: captureArgs(source, opts.platform, opts) });
+          next.stdout.pipe(splitter!.writable());
+          return next;
+        },
+        onRestart: (next) => (capture = next),
+      });
+      for (const proc of [encoder]) {
         void proc.exited.then((info) => !proc.stopping && fail(proc.exitError(info)));
       }
       state = 'running';
@@ -188,6 +209,7 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   // Kills whatever is left and removes the private folder; safe to call at any point.
   const teardown = async () => {
     clearInterval(timer);
+    supervisor?.stop();
     capture?.kill();
     encoder?.kill();
     await Promise.all([capture?.exited, encoder?.exited]);
@@ -199,6 +221,7 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   const graceful = async () => {
     state = 'stopping';
     clearInterval(timer);
+    supervisor?.stop();
     // Capture first: the frames already in the pipe still reach the encoder.
     await capture?.stop('signal', 2000);
     // Then the encoder: closing stdin makes it flush and list the last, partial segment.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../src/errors.js';
 import {
-  DEFAULTS, parseBitrate, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseSource, parseStreamerUrl,
+  DEFAULTS, checkPartSeconds, parseBitrate, parsePartSeconds, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseSource, parseStreamerUrl,
   parseToken, resolveOptions,
 } from '../src/options.js';
 
@@ -89,5 +89,33 @@ describe('resolveOptions', () => {
     [{ token: '' }, '--token'],
   ])('refuses %j naming %s', (options, option) => {
     expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option }));
+  });
+});
+
+describe('--part-seconds', () => {
+  it.each([
+    [0.2, 2, 30, 0.2],
+    [0.33, 2, 30, 1 / 3],
+    [0.5, 2, 30, 0.5],
+    [0.4, 2, 25, 0.4],
+  ])('takes %s s parts of %s s segments at %s fps as %s s', (part, segment, fps, exact) => {
+    expect(checkPartSeconds(part, segment, fps)).toBeCloseTo(exact, 9);
+    expect(resolveOptions({ input: 'test', partSeconds: part, segmentSeconds: segment, fps }).partSeconds).toBeCloseTo(exact, 9);
+  });
+
+  it.each([
+    ['0.05', /--part-seconds.*0\.1 to 1/],
+    ['2', /--part-seconds.*0\.1 to 1/],
+    ['abc', /--part-seconds.*got `abc`/],
+  ])('refuses %s on the command line', (value, message) => {
+    expect(() => parsePartSeconds(value)).toThrow(message);
+  });
+
+  it.each([
+    [0.3, 2, 30, /`--part-seconds`.*divides the 2 s segment \(one of 0\.1, 0\.133333, 0\.166667, 0\.2, 0\.333333, 0\.4, 0\.5, 0\.666667, 1\).*got `0\.3`/],
+    [0.25, 2, 30, /`--part-seconds`.*whole number of frames at 30 fps/],
+    [0.5, 2, 25, /`--part-seconds`.*at 25 fps.*one of 0\.2, 0\.4, 1\)/],
+  ])('refuses %s s parts of %s s segments at %s fps, naming what fits', (part, segment, fps, message) => {
+    expect(() => resolveOptions({ input: 'test', partSeconds: part, segmentSeconds: segment, fps })).toThrow(message);
   });
 });

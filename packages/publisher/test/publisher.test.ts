@@ -110,18 +110,42 @@ describe('createPublisher on --input test', () => {
   });
 });
 
+// Exited and reaped: a zombie still answers kill(pid, 0) and keeps its /proc entry.
+function isGone(pid: number): boolean {
+  return !existsSync(`/proc/${pid}`);
+}
+
 describe('createPublisher failures', () => {
-  it('reports a capture that dies as an error event, and still stops cleanly', async () => {
+  it('restarts a capture that dies, keeps publishing in the same session, and leaves no ffmpeg behind', async () => {
+    const publisher = createPublisher({
+      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50,
+    });
+    await publisher.start();
+    const [capture, encoder] = publisher.pids();
+    const postsBefore = server.segments().length;
+    process.kill(capture!, 'SIGKILL');
+    await server.waitFor('a new capture', () => publisher.pids().length === 2 && publisher.pids()[0] !== capture, 20_000);
+    expect(publisher.pids()[1]).toBe(encoder);
+    expect(isGone(capture!)).toBe(true);
+    // Publishing resumes: segments cut after the restart arrive, under the same session.
+    await server.waitFor('segments after the restart', () => server.segments().length >= postsBefore + 4, 30_000);
+    expect(new Set(server.segments().slice(postsBefore).map((p) => p.headers['x-publisher-session']))).toEqual(new Set([publisher.sessionId]));
+    const running = publisher.pids();
+    await publisher.stop();
+    expect(running.every(isGone)).toBe(true);
+  });
+
+  it('reports an encoder that dies as an error event, and still stops cleanly', async () => {
     const publisher = createPublisher({ input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, tempDir: work });
     await publisher.start();
     const [capture, encoder] = publisher.pids();
     const failed = new Promise<Error>((resolve) => publisher.on('error', resolve));
-    process.kill(capture!, 'SIGKILL');
+    process.kill(encoder!, 'SIGKILL');
     const error = await failed;
     expect(error).toBeInstanceOf(FfmpegExitError);
-    expect(error).toMatchObject({ code: 'FFMPEG_EXIT', role: 'capture', signal: 'SIGKILL' });
+    expect(error).toMatchObject({ code: 'FFMPEG_EXIT', role: 'encoder', signal: 'SIGKILL' });
     await publisher.stop();
-    expect(isAlive(encoder!)).toBe(false);
+    expect(isGone(capture!)).toBe(true);
   });
 
   it('refuses a missing input file before starting ffmpeg', async () => {

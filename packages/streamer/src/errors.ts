@@ -16,7 +16,16 @@ export type StreamerErrorCode =
   | 'CLIENT_ABORTED'
   | 'NO_FRAME'
   | 'INVALID_FRAME'
-  | 'NOT_JPEG';
+  | 'NOT_JPEG'
+  | 'PART_OUT_OF_ORDER'
+  | 'PART_NOT_INDEPENDENT'
+  | 'PART_NOT_FOUND'
+  | 'INVALID_BLOCKING_REQUEST'
+  | 'BLOCKING_TIMEOUT'
+  | 'VIEWER_UNAUTHORIZED'
+  | 'TOO_MANY_UPLOADS'
+  | 'STORAGE_FULL'
+  | 'STORAGE_UNWRITABLE';
 
 /** An expected error: its message is written for the person (or program) that caused it. */
 export class StreamerError extends Error {

@@ -1,9 +1,10 @@
 // The one stateful piece: it owns the window, the bytes of every servable segment and the
 // timer that deletes retired segments, and drives the pure window and the media folder.
 import { gzipSync } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { StreamerError } from './errors.js';
+import { addPart, closeOpenSegment, type PartInput } from './hls/parts.js';
 import { renderPlaylist } from './hls/playlist.js';
 import {
   addSegment,
@@ -13,11 +14,16 @@ import {
   expired,
   lastSequence,
   nextDeletion,
+  partName,
+  type AddResult,
   type Segment,
   type SegmentInput,
   type WindowState,
 } from './hls/window.js';
 import type { MediaDir } from './storage/media-dir.js';
+import { readTsBody } from './storage/part-body.js';
+import { recoverMedia } from './storage/recover.js';
+import type { StateFile } from './storage/state-file.js';
 
 export interface LiveStreamOptions {
   readonly windowSize: number;
@@ -25,6 +31,8 @@ export interface LiveStreamOptions {
   readonly media: MediaDir;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Where the window is saved on every change and restored from by `restore()`; none keeps it in memory only. */
+  readonly stateFile?: StateFile | undefined;
 }
 
 export interface RenderedPlaylist {
@@ -49,6 +57,16 @@ export interface LiveStream {
   segment(name: string): Buffer | undefined;
   health(): Health;
   state(): WindowState;
+  /** Brings back the window saved in the media folder (once, before serving); deletes orphan segment files. */
+  restore(): Promise<void>;
+  /** Low-Latency HLS: keeps a part in memory and lists it; a segment it closes is assembled from its parts. */
+  publishPart(input: PartInput, body: Readable, declaredLength?: number): Promise<{ sequence: number; index: number; closed: Segment[] }>;
+  /** The bytes of a listed or retiring part. */
+  part(sequence: number, index: number): Buffer | undefined;
+  /** Resolves true once `ready(state)` holds, false after `timeoutMs` or on abort; woken by changes, never polled. */
+  waitFor(ready: (state: WindowState) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Requests held by `waitFor` right now. */
+  waiting(): number;
   close(): void;
 }
 
@@ -57,17 +75,34 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   const now = options.now ?? Date.now;
   let state = createWindow({ size: options.windowSize, targetDuration: options.targetDuration });
   const bytes = new Map<string, Buffer>();
+  // Parts by `partName(sequence, index)`: memory only, they live seconds.
+  const partBytes = new Map<string, Buffer>();
+  const waiters = new Set<{ check(state: WindowState): void; cancel(): void }>();
   // Names being received right now: a second upload of the same name must not race the first.
   const pending = new Set<string>();
   let rendered: RenderedPlaylist | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let restored = false;
+
+  // Saved after every change; a publish is acknowledged only once its window is on disk, so a
+  // segment the publisher has let go of survives a crash of the streamer.
+  function persist(): Promise<void> {
+    return (options.stateFile?.save(state) ?? Promise.resolve()).catch((error: unknown) =>
+      logger.error({ err: error }, 'could not save the window state: a restart would lose the window'),
+    );
+  }
 
   function sweep(): void {
     timer = undefined;
     const result = expired(state, now());
     state = result.state;
+    if (result.deletable.length > 0) void persist();
     for (const gone of result.deletable) {
+      if (gone.part) {
+        partBytes.delete(gone.name);
+        continue;
+      }
       bytes.delete(gone.name);
       media.remove(gone.name).then(
         () => logger.debug({ file: gone.name, sequence: gone.sequence }, 'retired segment deleted'),
@@ -75,6 +110,28 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       );
     }
     schedule();
+  }
+
+  function notify(): void {
+    for (const waiter of [...waiters]) waiter.check(state);
+  }
+
+  // A segment closed from parts: its bytes are its parts' bytes, concatenated (same muxer, no re-encode).
+  function assemble(result: AddResult): Promise<void> {
+    const { segment } = result;
+    const data = Buffer.concat(Array.from({ length: result.segment.parts?.length ?? 0 }, (_, i) => partBytes.get(partName(segment.sequence, i)) ?? Buffer.alloc(0)));
+    bytes.set(segment.name, data);
+    return media.receive(segment.name, Readable.from([data]), data.length).then(
+      () => logger.info({ file: segment.name, sequence: segment.sequence, duration: segment.duration, parts: segment.parts?.length, bytes: data.length, discontinuity: segment.discontinuity }, 'segment assembled from parts'),
+      (error: unknown) => logger.error({ err: error, file: segment.name }, 'could not write a segment assembled from parts'),
+    );
+  }
+
+  function closeOpen(): void {
+    const result = closeOpenSegment(state, now());
+    if (!result) return;
+    state = result.state;
+    void assemble(result);
   }
 
   function schedule(): void {
@@ -96,6 +153,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         const data = received ?? (await media.adopt(input.name));
         let result;
         try {
+          // A whole segment after parts: the parts that came form a segment first.
+          closeOpen();
           // Checked again: the window may have moved on while the body streamed in.
           result = addSegment(state, input, now());
         } catch (error) {
@@ -105,6 +164,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         state = result.state;
         bytes.set(input.name, data);
         schedule();
+        notify();
+        await persist();
         logger.info(
           { file: input.name, sequence: result.segment.sequence, duration: input.duration, session: input.sessionId, bytes: data.length, discontinuity: result.segment.discontinuity },
           'segment published',
@@ -117,7 +178,11 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
 
     end() {
       if (!state.ended) logger.info({ sequence: lastSequence(state) }, 'stream ended');
+      closeOpen();
       state = endStream(state);
+      schedule();
+      notify();
+      void persist();
       return { sequence: lastSequence(state), ended: true };
     },
 
@@ -142,8 +207,65 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       return state;
     },
 
+    async restore() {
+      if (restored || !options.stateFile) return;
+      restored = true;
+      const recovered = await recoverMedia({ media, stateFile: options.stateFile, config: state.config, logger, now: now() });
+      if (!recovered.state) return;
+      state = recovered.state;
+      for (const [name, data] of recovered.bytes) bytes.set(name, data);
+      schedule();
+    },
+
+    async publishPart(input, body, declaredLength) {
+      // Refused before the body is read, so a bad part costs nothing.
+      addPart(state, input, now());
+      const data = await readTsBody(body, declaredLength);
+      const result = addPart(state, input, now());
+      partBytes.set(partName(result.sequence, result.index), data);
+      state = result.state;
+      const written = result.closed.map(assemble);
+      schedule();
+      notify();
+      // As for a whole segment, the part that completes one is acknowledged once it is on disk.
+      if (written.length > 0) {
+        await Promise.all(written);
+        await persist();
+      }
+      logger.debug({ segment: input.segment, part: input.index, sequence: result.sequence, bytes: data.length }, 'part published');
+      return { sequence: result.sequence, index: result.index, closed: result.closed.map((r) => r.segment) };
+    },
+
+    part(sequence, index) {
+      return partBytes.get(partName(sequence, index));
+    },
+
+    waitFor(ready, timeoutMs, signal) {
+      if (ready(state)) return Promise.resolve(true);
+      if (closed || signal?.aborted) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        const finish = (value: boolean) => {
+          clearTimeout(timeout);
+          waiters.delete(waiter);
+          signal?.removeEventListener('abort', abort);
+          resolve(value);
+        };
+        const waiter = { check: (current: WindowState) => ready(current) && finish(true), cancel: () => finish(false) };
+        const abort = () => finish(false);
+        const timeout = setTimeout(abort, timeoutMs);
+        waiters.add(waiter);
+        signal?.addEventListener('abort', abort, { once: true });
+      });
+    },
+
+    waiting() {
+      return waiters.size;
+    },
+
     close() {
       closed = true;
+      // Held requests answer at once (not ready) rather than keep the server from closing.
+      for (const waiter of [...waiters]) waiter.cancel();
       if (timer) clearTimeout(timer);
       timer = undefined;
     },

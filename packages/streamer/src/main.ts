@@ -30,6 +30,10 @@ export function buildProgram(): Command {
     .option('--media-dir <dir>', 'folder for segment files (created when missing)', flag(validators.mediaDir), DEFAULTS.mediaDir)
     .option('--window <count>', 'segments listed in the live playlist', flag(validators.window), DEFAULTS.window)
     .option('--publish-token <token>', 'bearer token publishers must send (default: env HLS_PUBLISH_TOKEN, else publishing is open)', flag(validators.publishToken))
+    .option('--allow-open-publish', 'allow listening beyond loopback without --publish-token (anyone who can reach it may publish)', DEFAULTS.allowOpenPublish)
+    .option('--viewer-token <token>', 'token viewers must present: open /?token=<token> once, a cookie keeps it (default: env HLS_VIEWER_TOKEN, else viewing is open)', flag(validators.viewerToken))
+    .option('--max-uploads <count>', 'publish uploads received at once; more get 503 TOO_MANY_UPLOADS', flag(validators.maxUploads), DEFAULTS.maxUploads)
+    .option('--request-timeout <seconds>', 'time a client has to send a whole request, body included (headers: at most 10 s)', flag(validators.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds)
     .option('--target-duration <seconds>', "fix the playlist's target duration (default: the publisher's declared segment length)", flag(validators.targetDuration))
     .option('--max-segment-bytes <bytes>', 'largest segment accepted', flag(validators.maxSegmentBytes), DEFAULTS.maxSegmentBytes)
     .option('--mjpeg-idle-seconds <seconds>', 'tell the publisher to stop MJPEG frames this long after the last /mjpeg viewer or snapshot', flag(validators.mjpegIdleSeconds), DEFAULTS.mjpegIdleSeconds)
@@ -66,11 +70,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     throw error;
   }
-  const flags = program.opts<StreamerOptions & { publishToken?: string }>();
+  const { requestTimeout, ...flags } = program.opts<StreamerOptions & { publishToken?: string; requestTimeout: number }>();
   const logger = createLogger(flags.logLevel, process.stdout.isTTY === true);
   let streamer;
   try {
-    streamer = createStreamer({ ...flags, publishToken: flags.publishToken ?? (env.HLS_PUBLISH_TOKEN || undefined), logger });
+    streamer = createStreamer({
+      ...flags,
+      requestTimeoutSeconds: requestTimeout,
+      publishToken: flags.publishToken ?? (env.HLS_PUBLISH_TOKEN || undefined),
+      viewerToken: flags.viewerToken ?? (env.HLS_VIEWER_TOKEN || undefined),
+      logger,
+    });
     const { port } = await streamer.listen();
     if (streamer.options.host === '0.0.0.0') logger.info({ urls: lanUrls(port) }, 'viewers on the LAN can open');
   } catch (error) {

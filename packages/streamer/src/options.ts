@@ -20,6 +20,14 @@ export interface StreamerOptions {
   window?: number;
   /** Bearer token publishers must send; none means publishing is open. Default none. */
   publishToken?: string | undefined;
+  /** Lets `listen()` bind beyond loopback without a publish token (anyone could publish). Default false. */
+  allowOpenPublish?: boolean;
+  /** Token viewers must present (`?token=` once, then a cookie) to GET the page, playlist, segments and MJPEG. Default none. */
+  viewerToken?: string | undefined;
+  /** Publish uploads received at once; more are refused with 503 TOO_MANY_UPLOADS. Default 8. */
+  maxUploads?: number;
+  /** Seconds a client has to send a whole request (headers and body); headers get at most 10 s. Default 60. */
+  requestTimeoutSeconds?: number;
   /** Fixed target duration (1-30 s); default none: each stream takes the publisher's `X-Target-Duration`. */
   targetDuration?: number | undefined;
   /** Largest accepted segment. Default 64 MiB. */
@@ -44,6 +52,10 @@ export interface ResolvedOptions {
   readonly mediaDir: string;
   readonly window: number;
   readonly publishToken: string | undefined;
+  readonly allowOpenPublish: boolean;
+  readonly viewerToken: string | undefined;
+  readonly maxUploads: number;
+  readonly requestTimeoutSeconds: number;
   readonly targetDuration: number | undefined;
   readonly maxSegmentBytes: number;
   readonly mjpegIdleSeconds: number;
@@ -70,6 +82,9 @@ export const DEFAULTS = {
   maxMjpegFrameBytes: 8 * 1024 * 1024,
   corsOrigin: '*',
   logLevel: 'info',
+  allowOpenPublish: false,
+  maxUploads: 8,
+  requestTimeoutSeconds: 60,
 } as const;
 
 function invalid(flag: string, expected: string, value: unknown): StreamerError {
@@ -102,6 +117,9 @@ export const validators = {
   mediaDir: (value: unknown) => nonEmpty('--media-dir', value),
   webroot: (value: unknown) => nonEmpty('--webroot', value),
   publishToken: (value: unknown) => nonEmpty('--publish-token', value),
+  viewerToken: (value: unknown) => nonEmpty('--viewer-token', value),
+  maxUploads: (value: unknown) => integer('--max-uploads', value, 1, 1000, 'an integer from 1 to 1000'),
+  requestTimeoutSeconds: (value: unknown) => integer('--request-timeout', value, 1, 3600, 'an integer number of seconds from 1 to 3600'),
   corsOrigin(value: unknown): string {
     const text = nonEmpty('--cors-origin', value);
     if (text === '*' || text === 'none' || /^https?:\/\/[^/\s]+$/.test(text)) return text;
@@ -126,6 +144,10 @@ export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
     mediaDir: resolve(validators.mediaDir(options.mediaDir ?? DEFAULTS.mediaDir)),
     window: validators.window(options.window ?? DEFAULTS.window),
     publishToken: options.publishToken === undefined ? undefined : validators.publishToken(options.publishToken),
+    allowOpenPublish: options.allowOpenPublish ?? DEFAULTS.allowOpenPublish,
+    viewerToken: options.viewerToken === undefined ? undefined : validators.viewerToken(options.viewerToken),
+    maxUploads: validators.maxUploads(options.maxUploads ?? DEFAULTS.maxUploads),
+    requestTimeoutSeconds: validators.requestTimeoutSeconds(options.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds),
     targetDuration: options.targetDuration === undefined ? undefined : validators.targetDuration(options.targetDuration),
     maxSegmentBytes: validators.maxSegmentBytes(options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes),
     mjpegIdleSeconds: validators.mjpegIdleSeconds(options.mjpegIdleSeconds ?? DEFAULTS.mjpegIdleSeconds),

@@ -100,3 +100,59 @@ export function parsePublishHeaders(headers: Readonly<Record<string, string | st
   }
   return { sessionId, programDateTime, declaredTarget };
 }
+
+export interface PartHeaders {
+  readonly index: number;
+  readonly independent: boolean;
+  readonly end: boolean;
+  readonly declaredPartTarget: number | undefined;
+}
+
+const PART_INDEX = /^\d{1,4}$/;
+const FLAG = /^[01]$/;
+export const MAX_PART_TARGET = 10;
+
+function flag(headers: Readonly<Record<string, string | string[] | undefined>>, header: string): boolean {
+  const value = single(headers[header.toLowerCase()]);
+  if (value === undefined) return false;
+  if (!FLAG.test(value)) throw invalidHeader(header, value, '`1` or `0`');
+  return value === '1';
+}
+
+/**
+ * Low-Latency HLS: a publish request with `X-Part-Index` carries one part of the segment named in
+ * its path (docs/PROTOCOL.md); without it the request is a whole segment, as before.
+ */
+export function parsePartHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): PartHeaders | undefined {
+  const raw = single(headers['x-part-index']);
+  if (raw === undefined) return undefined;
+  if (!PART_INDEX.test(raw)) throw invalidHeader('X-Part-Index', raw, 'an integer from 0 to 9999');
+  const target = single(headers['x-part-target']);
+  let declaredPartTarget: number | undefined;
+  if (target !== undefined) {
+    const parsed = DECIMAL.test(target) ? Number(target) : Number.NaN;
+    if (!(parsed > 0 && parsed <= MAX_PART_TARGET)) throw invalidHeader('X-Part-Target', target, `a decimal number of seconds in (0, ${MAX_PART_TARGET}]`);
+    declaredPartTarget = parsed;
+  }
+  return { index: Number(raw), independent: flag(headers, 'X-Independent'), end: flag(headers, 'X-Segment-End'), declaredPartTarget };
+}
+
+export interface BlockingRequest {
+  readonly msn: number;
+  readonly part: number | undefined;
+}
+
+const COUNT = /^\d{1,15}$/;
+
+/** `_HLS_msn` / `_HLS_part` of a playlist request (RFC 8216bis 6.2.5.2); undefined for a plain request. */
+export function parseBlockingQuery(query: Readonly<Record<string, string | string[] | undefined>>): BlockingRequest | undefined {
+  const msn = single(query._HLS_msn);
+  const part = single(query._HLS_part);
+  if (msn === undefined) {
+    if (part !== undefined) throw new StreamerError('INVALID_BLOCKING_REQUEST', '`_HLS_part` needs `_HLS_msn`.', { part: part.slice(0, 40) });
+    return undefined;
+  }
+  if (!COUNT.test(msn)) throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_msn\` to be a media sequence number, got \`${msn.slice(0, 40)}\`.`);
+  if (part !== undefined && !COUNT.test(part)) throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_part\` to be a part index, got \`${part.slice(0, 40)}\`.`);
+  return { msn: Number(msn), part: part === undefined ? undefined : Number(part) };
+}

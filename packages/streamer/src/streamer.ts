@@ -7,12 +7,16 @@ import type Koa from 'koa';
 import { pino } from 'pino';
 import { createAuthorizer } from './http/auth.js';
 import { createApp } from './http/app.js';
+import { createFastPath } from './http/fast-path.js';
 import { resolveHlsJs } from './http/static-route.js';
 import { createLiveStream, type LiveStream } from './live-stream.js';
 import { createMjpegHub, type MjpegHub } from './mjpeg/hub.js';
 import { createMjpegIngest } from './mjpeg/ingest.js';
 import { resolveOptions, type ResolvedOptions, type StreamerOptions } from './options.js';
 import { createMediaDir } from './storage/media-dir.js';
+import { createStateFile } from './storage/state-file.js';
+import { checkPublishExposure } from './http/exposure.js';
+import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
 
 export interface Listening {
   readonly port: number;
@@ -27,6 +31,8 @@ export interface Streamer {
   readonly live: LiveStream;
   /** The MJPEG fan-out (latest frame, viewers, demand), for inspection. */
   readonly mjpeg: MjpegHub;
+  /** This instance's Prometheus registry and counters (`GET /metrics`). */
+  readonly metrics: StreamerMetrics;
   /** Prepares the media folder, then listens; defaults come from the options. */
   listen(port?: number, host?: string): Promise<Listening>;
   /** Stops listening, drops open connections and clears the instance's timers. */
@@ -43,18 +49,24 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
   const resolved = resolveOptions(options);
   const logger = resolved.logger ?? pino({ level: resolved.logLevel });
   const media = createMediaDir({ dir: resolved.mediaDir, maxSegmentBytes: resolved.maxSegmentBytes });
-  const live = createLiveStream({ windowSize: resolved.window, targetDuration: resolved.targetDuration, media, logger });
+  const live = createLiveStream({
+    windowSize: resolved.window, targetDuration: resolved.targetDuration, media, logger, stateFile: createStateFile(resolved.mediaDir),
+  });
   const authorize = createAuthorizer(resolved.publishToken);
   const mjpeg = createMjpegHub({ idleMs: resolved.mjpegIdleSeconds * 1000 });
   const ingest = createMjpegIngest({ hub: mjpeg, authorize, logger, maxFrameBytes: resolved.maxMjpegFrameBytes });
+  const metrics = createStreamerMetrics({ live });
   const app = createApp({
     live,
     mjpeg,
+    metrics,
     logger,
     authorize,
     corsOrigin: resolved.corsOrigin,
     webroot: resolved.webroot,
     hlsJsFile: resolveHlsJs(),
+    viewerToken: resolved.viewerToken,
+    maxUploads: resolved.maxUploads,
   });
   let server: Server | undefined;
 
@@ -63,16 +75,27 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
     options: resolved,
     live,
     mjpeg,
+    metrics,
 
     async listen(port = resolved.port, host = resolved.host) {
       if (server) throw new Error('This streamer is already listening; create another one.');
+      checkPublishExposure(host, resolved.publishToken, resolved.allowOpenPublish);
       await media.ready();
+      await live.restore();
       if (!existsSync(resolved.webroot)) logger.warn({ webroot: resolved.webroot }, 'webroot folder missing: only the API is served');
       if (resolved.window < 3) {
         logger.warn({ window: resolved.window }, 'a window under 3 segments lists less than the three target durations RFC 8216 6.2.2 asks of a live playlist');
       }
-      const created = createServer(app.callback());
+      const koa = app.callback();
+      // With a viewer token every GET goes through Koa, where the token is checked.
+      const fast = resolved.viewerToken === undefined ? createFastPath({ live, corsOrigin: resolved.corsOrigin, metrics }) : () => false;
+      const created = createServer((req, res) => {
+        if (!fast(req, res)) void koa(req, res);
+      });
       created.on('upgrade', ingest.handleUpgrade);
+      // Slow clients cannot pin sockets: the whole request (body included) has a deadline.
+      created.requestTimeout = resolved.requestTimeoutSeconds * 1000;
+      created.headersTimeout = Math.min(10_000, created.requestTimeout);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -94,6 +117,7 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
 
     async close() {
       live.close();
+      metrics.close();
       ingest.close();
       mjpeg.close();
       const closing = server;

@@ -67,3 +67,15 @@ async function listeningUrl(run: ReturnType<typeof start>): Promise<string> {
   }
   throw new Error(`no listening line; stderr: ${run.stderr()}`);
 }
+
+describe('hls-streamer beyond loopback', () => {
+  it('refuses --host 0.0.0.0 without a publish token in one line, and starts with --allow-open-publish', async () => {
+    const refused = start(['--port', '0', '--host', '0.0.0.0', '--media-dir', tmp.path]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/^hls-streamer: Refusing to listen on 0\.0\.0\.0 .*--allow-open-publish.*\n$/);
+    const open = start(['--port', '0', '--host', '0.0.0.0', '--allow-open-publish', '--media-dir', tmp.path]);
+    await listeningUrl(open);
+    open.child.kill('SIGTERM');
+    expect(await open.exited).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS_SESSION, parseDuration, parsePublishHeaders, parsePublishPath } from '../src/protocol.js';
+import { ANONYMOUS_SESSION, parseBlockingQuery, parseDuration, parsePartHeaders, parsePublishHeaders, parsePublishPath } from '../src/protocol.js';
 
 const NOW = Date.parse('2024-05-01T10:00:00.000Z');
 
@@ -78,5 +78,42 @@ describe('parsePublishHeaders', () => {
     ['x-target-duration', 'two'],
   ])('refuses %s: `%s`', (header, value) => {
     expect(() => parsePublishHeaders({ [header]: value }, 1, NOW)).toThrow(expect.objectContaining({ code: 'INVALID_HEADER' }));
+  });
+});
+
+describe('parsePartHeaders (Low-Latency HLS)', () => {
+  it('is undefined without X-Part-Index: a whole segment', () => {
+    expect(parsePartHeaders({ 'x-part-target': '0.2' })).toBeUndefined();
+  });
+
+  it('reads a part', () => {
+    expect(parsePartHeaders({ 'x-part-index': '0', 'x-independent': '1', 'x-part-target': '0.333333' })).toEqual({ index: 0, independent: true, end: false, declaredPartTarget: 0.333333 });
+    expect(parsePartHeaders({ 'x-part-index': '9', 'x-segment-end': '1' })).toEqual({ index: 9, independent: false, end: true, declaredPartTarget: undefined });
+  });
+
+  it.each([
+    [{ 'x-part-index': '-1' }, 'X-Part-Index'],
+    [{ 'x-part-index': '1.5' }, 'X-Part-Index'],
+    [{ 'x-part-index': '10000' }, 'X-Part-Index'],
+    [{ 'x-part-index': '0', 'x-part-target': '0' }, 'X-Part-Target'],
+    [{ 'x-part-index': '0', 'x-part-target': '11' }, 'X-Part-Target'],
+    [{ 'x-part-index': '0', 'x-independent': 'yes' }, 'X-Independent'],
+    [{ 'x-part-index': '0', 'x-segment-end': '2' }, 'X-Segment-End'],
+  ])('refuses %j naming %s', (headers, header) => {
+    expect(() => parsePartHeaders(headers)).toThrow(expect.objectContaining({ code: 'INVALID_HEADER', details: { header } }));
+  });
+});
+
+describe('parseBlockingQuery (RFC 8216bis 6.2.5.2)', () => {
+  it.each([
+    [{}, undefined],
+    [{ _HLS_msn: '12' }, { msn: 12, part: undefined }],
+    [{ _HLS_msn: '12', _HLS_part: '0' }, { msn: 12, part: 0 }],
+  ])('reads %j', (query, expected) => {
+    expect(parseBlockingQuery(query)).toEqual(expected);
+  });
+
+  it.each([[{ _HLS_part: '1' }], [{ _HLS_msn: 'x' }], [{ _HLS_msn: '-1' }], [{ _HLS_msn: '1', _HLS_part: '1.5' }]])('refuses %j', (query) => {
+    expect(() => parseBlockingQuery(query)).toThrow(expect.objectContaining({ code: 'INVALID_BLOCKING_REQUEST' }));
   });
 });

@@ -13,6 +13,8 @@ export interface EncoderFormat extends VideoFormat {
   /** Bits per second. */
   bitrate: number;
   segmentSeconds: number;
+  /** Low-Latency HLS: cut parts of this length (whole frames) instead of whole segments. */
+  partSeconds?: number | undefined;
   /** Output pattern with a `%05d` counter, e.g. `/tmp/x/p1-%05d.ts`. */
   segmentPattern: string;
 }
@@ -83,8 +85,16 @@ export function captureArgs(source: Source, platform: NodeJS.Platform, format: V
  * (`-r`), so a segment's start times fps is the index of its first frame.
  */
 export function encoderArgs(format: EncoderFormat): string[] {
-  const { width, height, fps, bitrate, segmentSeconds } = format;
+  const { width, height, fps, bitrate, segmentSeconds, partSeconds } = format;
   const gop = Math.max(1, Math.round(fps * segmentSeconds));
+  // With parts the muxer cuts every part, keyframe or not; keyframes stay at segment starts only.
+  // One mpegts muxer for all parts (continuity counters run on, so a segment made of its parts
+  // concatenated is clean MPEG-TS), with PAT/PMT written again at the start of every part. Without
+  // a trailer per file the muxer lists a part before its last buffered bytes reach the disk;
+  // flush_packets writes each packet through, so a listed part is whole.
+  const cut = partSeconds === undefined
+    ? [String(segmentSeconds)]
+    : [formatSeconds(partSeconds), '-break_non_keyframes', '1', '-individual_header_trailer', '0', '-segment_format_options', 'mpegts_flags=+resend_headers:flush_packets=1'];
   return [
     ...COMMON,
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps),
@@ -97,10 +107,15 @@ export function encoderArgs(format: EncoderFormat): string[] {
     // so the segment muxer cuts at segmentSeconds and every segment starts independently.
     '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
     '-g', String(gop), '-sc_threshold', '0',
-    '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts',
+    '-f', 'segment', '-segment_time', ...cut, '-segment_format', 'mpegts',
     '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
     format.segmentPattern,
   ];
+}
+
+/** Six decimals: ffmpeg reads durations in microseconds, and 1/3 s must not print as 0.3333333333333333. */
+function formatSeconds(seconds: number): string {
+  return String(Number(seconds.toFixed(6)));
 }
 
 /** Arguments that make ffmpeg print the cameras it sees (on stderr), for avfoundation and dshow. */

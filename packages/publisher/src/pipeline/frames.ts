@@ -29,6 +29,8 @@ export interface FrameSplitter {
   readonly count: number;
   /** A Writable to pipe the capture's stdout into; its back-pressure follows the ring. */
   writable(): Writable;
+  /** Forgets a partly filled frame (its capture died mid-frame), so a new capture starts aligned. */
+  discardPartial(): void;
 }
 
 interface Slot {
@@ -118,6 +120,12 @@ export function createFrameSplitter(options: FrameSplitterOptions): FrameSplitte
     },
     get count() {
       return count;
+    },
+    discardPartial() {
+      filled = 0;
+      const held = parked;
+      parked = undefined;
+      held?.done();
     },
     writable() {
       return new Writable({

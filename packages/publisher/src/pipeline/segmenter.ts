@@ -69,20 +69,53 @@ export interface Segment {
   start: number;
   /** Exact duration in seconds, from the segment list. */
   duration: number;
-  /** Wall clock when the segment's first frame was captured. */
+  /** Wall clock when the segment's (or part's) first frame was captured. */
   programDateTime: Date;
+  /** Set when this file is a Low-Latency HLS part of a segment rather than a whole segment. */
+  part?: PartOf;
+}
+
+/** Where a part belongs (docs/PROTOCOL.md: X-Part-Index, X-Independent, X-Segment-End, X-Part-Target). */
+export interface PartOf {
+  /** Name of the segment the streamer builds from its parts. */
+  segment: string;
+  index: number;
+  /** The first part of a segment starts with its keyframe. */
+  independent: boolean;
+  /** The last part of its segment. */
+  end: boolean;
+  /** The part target duration in seconds. */
+  target: number;
 }
 
 export interface SegmenterOptions {
   dir: string;
   fps: number;
   clock: CaptureClock;
+  /** Low-Latency HLS: each listed file is a part; this many make a segment. */
+  parts?: { perSegment: number; seconds: number; segmentSeconds: number; namePrefix: string } | undefined;
 }
 
 export function createSegmenter(options: SegmenterOptions) {
-  const { dir, fps, clock } = options;
+  const { dir, fps, clock, parts } = options;
+  const segmentFrames = parts ? Math.round(parts.segmentSeconds * fps) : 0;
+  let current: { segment: number; next: number } | undefined;
+
+  // Segments are counted in frames: segment k starts at frame k * segmentFrames, on a forced keyframe.
+  const partOf = (startFrame: number, endFrame: number): PartOf => {
+    const segment = Math.floor((startFrame + 0.5) / segmentFrames);
+    current = current?.segment === segment ? { segment, next: current.next + 1 } : { segment, next: 0 };
+    return {
+      segment: `${parts!.namePrefix}-${String(segment).padStart(5, '0')}.ts`,
+      index: current.next,
+      independent: startFrame === segment * segmentFrames,
+      end: endFrame >= (segment + 1) * segmentFrames,
+      target: parts!.seconds,
+    };
+  };
+
   return {
-    /** A list line in, a finished segment out (or undefined for a line that is not one). */
+    /** A list line in, a finished segment (or part) out, or undefined for a line that is not one. */
     line(text: string): Segment | undefined {
       const entry = parseSegmentListLine(text);
       if (!entry) return undefined;
@@ -92,9 +125,11 @@ export function createSegmenter(options: SegmenterOptions) {
         name: entry.name,
         path: join(dir, entry.name),
         start: entry.start,
-        // The list has microsecond precision; milliseconds are plenty and print cleanly.
-        duration: Math.round((entry.end - entry.start) * 1000) / 1000,
+        // The list has microsecond precision; milliseconds are plenty and print cleanly, except for
+        // parts, whose sum must stay exact (six parts of 0.333333 s make 2.000 s, not 1.998).
+        duration: parts ? Math.round((entry.end - entry.start) * 1e6) / 1e6 : Math.round((entry.end - entry.start) * 1000) / 1000,
         programDateTime: new Date(Math.round(captured)),
+        ...(parts ? { part: partOf(firstFrame, Math.round(entry.end * fps)) } : {}),
       };
     },
   };

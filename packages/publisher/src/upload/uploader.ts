@@ -9,13 +9,24 @@ import got, { type Got } from 'got';
 import type { Logger } from 'pino';
 import { UnauthorizedError } from '../errors.js';
 
-/** One file to publish. Parts of a low-latency segment can later travel through the same queue. */
+/** One file to publish: a whole segment, or a Low-Latency HLS part of one (same queue, same rules). */
 export interface UploadItem {
   name: string;
   path: string;
   /** Exact duration in seconds. */
   duration: number;
   programDateTime: Date;
+  /** Set for a part: it is posted under its segment's name with the part headers (docs/PROTOCOL.md). */
+  part?: { segment: string; index: number; independent: boolean; end: boolean; target: number } | undefined;
+}
+
+function partHeaders(part: NonNullable<UploadItem['part']>): Record<string, string> {
+  return {
+    'x-part-index': String(part.index),
+    'x-part-target': String(Number(part.target.toFixed(6))),
+    ...(part.independent ? { 'x-independent': '1' } : {}),
+    ...(part.end ? { 'x-segment-end': '1' } : {}),
+  };
 }
 
 export interface UploaderOptions {
@@ -33,6 +44,8 @@ export interface UploaderOptions {
   logger: Logger;
   /** Called once when uploading cannot go on (a refused token). */
   onFatal: (error: Error) => void;
+  /** Called per item the streamer accepted, with the milliseconds its delivery took (retries included). */
+  onSent?: (item: UploadItem, ms: number) => void;
 }
 
 export interface UploaderStats {
@@ -101,7 +114,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
     // An empty body means "already in the media folder" to the streamer; ours never is.
     if (body.length === 0) return 'rejected';
-    const url = new URL(`publish/${encodeURIComponent(item.name)}/${item.duration}`, base);
+    const url = new URL(`publish/${encodeURIComponent(item.part?.segment ?? item.name)}/${item.duration}`, base);
     try {
       const res = await client.post(url, {
         body,
@@ -111,6 +124,7 @@ export function createUploader(options: UploaderOptions): Uploader {
           'content-type': 'video/mp2t',
           'x-program-date-time': item.programDateTime.toISOString(),
           'x-target-duration': String(options.targetDuration),
+          ...(item.part ? partHeaders(item.part) : {}),
         },
       });
       if (res.statusCode >= 200 && res.statusCode < 300) return 'sent';
@@ -153,12 +167,14 @@ export function createUploader(options: UploaderOptions): Uploader {
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
+      const began = performance.now();
       const outcome = await deliver(item);
       current = undefined;
       if (queue[0] === item) queue.shift();
       if (outcome === 'sent') {
         stats.sent++;
         stats.lastUploadAt = Date.now();
+        options.onSent?.(item, performance.now() - began);
         logger.debug({ segment: item.name, duration: item.duration }, 'segment published');
       } else if (outcome === 'rejected') stats.rejected++;
       if (outcome !== 'dropped') void remove(item);

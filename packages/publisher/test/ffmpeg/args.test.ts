@@ -69,3 +69,20 @@ describe('listDevicesArgs', () => {
     expect(listDevicesArgs('linux')).toBeUndefined();
   });
 });
+
+describe('encoderArgs with Low-Latency HLS parts', () => {
+  it('cuts parts between keyframes and keeps keyframes at segment starts only', () => {
+    const args = encoderArgs({ width: 320, height: 240, fps: 30, bitrate: 800_000, segmentSeconds: 2, partSeconds: 0.2, segmentPattern: 'x-%06d.ts' });
+    expect(args.slice(args.indexOf('-force_key_frames'))).toEqual([
+      '-force_key_frames', 'expr:gte(t,n_forced*2)', '-g', '60', '-sc_threshold', '0',
+      '-f', 'segment', '-segment_time', '0.2', '-break_non_keyframes', '1',
+      '-individual_header_trailer', '0', '-segment_format_options', 'mpegts_flags=+resend_headers:flush_packets=1', '-segment_format', 'mpegts',
+      '-segment_list', 'pipe:1', '-segment_list_type', 'csv', 'x-%06d.ts',
+    ]);
+  });
+
+  it('writes a third of a second in microseconds', () => {
+    const args = encoderArgs({ width: 320, height: 240, fps: 30, bitrate: 800_000, segmentSeconds: 2, partSeconds: 1 / 3, segmentPattern: 'x-%06d.ts' });
+    expect(args[args.indexOf('-segment_time') + 1]).toBe('0.333333');
+  });
+});

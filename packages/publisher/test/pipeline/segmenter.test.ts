@@ -43,3 +43,24 @@ describe('createSegmenter', () => {
     expect(createCaptureClock(4, 10).timeOf(3)).toBeUndefined();
   });
 });
+
+describe('createSegmenter with Low-Latency HLS parts', () => {
+  it('groups every N parts into a segment: keyframe part first, last part closes it, each with its own capture time', () => {
+    const clock = createCaptureClock(256, 30);
+    for (let i = 0; i < 130; i++) clock.record(i, 1_700_000_000_000 + i * 33);
+    const segmenter = createSegmenter({ dir: '/tmp/x', fps: 30, clock, parts: { perSegment: 6, seconds: 1 / 3, segmentSeconds: 2, namePrefix: 'pS' } });
+    const lines = Array.from({ length: 8 }, (_, i) => `pS-p${i}.ts,${(i / 3).toFixed(6)},${((i + 1) / 3).toFixed(6)}`);
+    const parts = lines.map((line) => segmenter.line(line)!);
+    expect(parts.map((p) => [p.part!.segment, p.part!.index, p.part!.independent, p.part!.end])).toEqual([
+      ['pS-00000.ts', 0, true, false],
+      ['pS-00000.ts', 1, false, false],
+      ['pS-00000.ts', 2, false, false],
+      ['pS-00000.ts', 3, false, false],
+      ['pS-00000.ts', 4, false, false],
+      ['pS-00000.ts', 5, false, true],
+      ['pS-00001.ts', 0, true, false],
+      ['pS-00001.ts', 1, false, false],
+    ]);
+    expect(parts[6]).toMatchObject({ name: 'pS-p6.ts', duration: 0.333333, programDateTime: new Date(1_700_000_000_000 + 60 * 33) });
+  });
+});

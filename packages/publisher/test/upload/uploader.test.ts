@@ -149,3 +149,25 @@ describe('uploader', () => {
     await server.waitFor('file of the unsent segment deleted', () => !existsSync(item.path));
   });
 });
+
+describe('uploader with Low-Latency HLS parts', () => {
+  it('posts each part in order under its segment name, with the part headers, through the same queue', async () => {
+    const up = start();
+    const items: UploadItem[] = [];
+    for (let i = 0; i < 3; i++) {
+      const item = await segment();
+      items.push({ ...item, duration: 0.2, part: { segment: 'sess_1-00007.ts', index: i, independent: i === 0, end: i === 2, target: 0.2 } });
+    }
+    for (const item of items) up.enqueue(item);
+    await server.waitFor('three parts', () => server.segments().length === 3);
+    const got = server.segments();
+    expect(got.map((r) => r.url)).toEqual(['/publish/sess_1-00007.ts/0.2', '/publish/sess_1-00007.ts/0.2', '/publish/sess_1-00007.ts/0.2']);
+    expect(got.map((r) => [r.headers['x-part-index'], r.headers['x-independent'], r.headers['x-segment-end'], r.headers['x-part-target']])).toEqual([
+      ['0', '1', undefined, '0.2'],
+      ['1', undefined, undefined, '0.2'],
+      ['2', undefined, '1', '0.2'],
+    ]);
+    expect(got[1]!.headers['x-program-date-time']).toBe(items[1]!.programDateTime.toISOString());
+    for (const item of items) await expect.poll(() => existsSync(item.path)).toBe(false);
+  });
+});

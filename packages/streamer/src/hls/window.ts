@@ -19,9 +19,21 @@ export interface SegmentInput {
   readonly programDateTime: number;
   /** The publisher's declared target duration (X-Target-Duration), if any. */
   readonly declaredTarget?: number | undefined;
+  /** Set when the segment is assembled from parts. */
+  readonly parts?: readonly Part[] | undefined;
+  /** Decided when its first part opened it (the stream may have reopened since). */
+  readonly discontinuity?: boolean | undefined;
 }
 
-// A record per segment; Low-Latency HLS parts would be one more optional field here.
+/** A Low-Latency HLS partial segment; its URI is derived from its segment's sequence and its index. */
+export interface Part {
+  /** Exact duration in seconds. */
+  readonly duration: number;
+  /** True when the part starts with a keyframe (EXT-X-PART INDEPENDENT=YES). */
+  readonly independent: boolean;
+}
+
+// A record per segment; `parts` is there while its EXT-X-PART lines are still listed.
 export interface Segment {
   readonly name: string;
   readonly duration: number;
@@ -30,6 +42,19 @@ export interface Segment {
   readonly programDateTime: number;
   /** True when this segment starts a new publisher session or reopens an ended stream. */
   readonly discontinuity: boolean;
+  /** The parts it was built from, while they are listed (the last PARTS_LISTED segments). */
+  readonly parts?: readonly Part[];
+}
+
+/** The segment whose parts are arriving: listed as parts only, after the last EXTINF. */
+export interface OpenSegment {
+  readonly name: string;
+  /** The media sequence number it will have: always the window's nextSequence. */
+  readonly sequence: number;
+  readonly sessionId: string;
+  readonly programDateTime: number;
+  readonly discontinuity: boolean;
+  readonly parts: readonly Part[];
 }
 
 export interface RetiringSegment {
@@ -37,6 +62,8 @@ export interface RetiringSegment {
   readonly sequence: number;
   /** Epoch ms after which no client can still need it (RFC 8216 section 6.2.2). */
   readonly deleteAt: number;
+  /** Set for a part (name `<sequence>.<index>.ts`, served under `parts/`), which lives in memory only. */
+  readonly part?: true;
 }
 
 export interface WindowState {
@@ -53,6 +80,17 @@ export interface WindowState {
   readonly ended: boolean;
   /** Bumped on every change of what the playlist shows, so renders can be cached. */
   readonly version: number;
+  /** Low-Latency HLS: the segment being built from parts (absent in states saved before parts existed). */
+  readonly open?: OpenSegment | null;
+  /** Low-Latency HLS: the part target duration, fixed by the first part of a stream; null without parts. */
+  readonly partTarget?: number | null;
+}
+
+/** How many complete segments keep their EXT-X-PART lines (plus the open one: within 3 target durations). */
+export const PARTS_LISTED = 2;
+
+export function partName(sequence: number, index: number): string {
+  return `${sequence}.${index}.ts`;
 }
 
 export function createWindow(config: WindowConfig): WindowState {
@@ -66,6 +104,8 @@ export function createWindow(config: WindowConfig): WindowState {
     targetDuration: null,
     ended: false,
     version: 0,
+    open: null,
+    partTarget: null,
   };
 }
 
@@ -80,10 +120,10 @@ export function roundedDuration(duration: number): number {
 }
 
 export function hasSegment(state: WindowState, name: string): boolean {
-  return state.segments.some((s) => s.name === name) || state.retiring.some((s) => s.name === name);
+  return state.segments.some((s) => s.name === name) || state.retiring.some((s) => !s.part && s.name === name) || state.open?.name === name;
 }
 
-function startsNewStream(state: WindowState): boolean {
+export function startsNewStream(state: WindowState): boolean {
   return state.targetDuration === null || state.ended;
 }
 
@@ -134,9 +174,18 @@ export function addSegment(state: WindowState, input: SegmentInput, now: number)
     sequence: state.nextSequence,
     sessionId: input.sessionId,
     programDateTime: input.programDateTime,
-    discontinuity: previous !== undefined && (state.ended || previous.sessionId !== input.sessionId),
+    discontinuity: input.discontinuity ?? (previous !== undefined && (state.ended || previous.sessionId !== input.sessionId)),
+    ...(input.parts ? { parts: input.parts } : {}),
   };
-  const all = [...state.segments, segment];
+  // Parts are listed for the last few segments only; older ones stay fetchable for 3 target durations.
+  const partsDeleteAt = now + 3 * targetDuration * 1000;
+  const retiredParts: RetiringSegment[] = [];
+  const all = [...state.segments, segment].map((s, i, list) => {
+    if (!s.parts || i >= list.length - PARTS_LISTED) return s;
+    retiredParts.push(...s.parts.map((_, index) => ({ name: partName(s.sequence, index), sequence: s.sequence, deleteAt: partsDeleteAt, part: true as const })));
+    const { parts: _parts, ...whole } = s;
+    return whole;
+  });
   const removed = all.slice(0, Math.max(0, all.length - state.config.size));
   // The longest playlist that listed a removed segment is the one before this add.
   const listedFor = playlistDuration(state.segments);
@@ -152,13 +201,14 @@ export function addSegment(state: WindowState, input: SegmentInput, now: number)
     state: {
       ...state,
       segments,
-      retiring: [...state.retiring, ...retired],
+      retiring: [...state.retiring, ...retired, ...retiredParts],
       mediaSequence: segments[0]?.sequence ?? segment.sequence,
       discontinuitySequence: state.discontinuitySequence + removed.filter((s) => s.discontinuity).length,
       nextSequence: state.nextSequence + 1,
       targetDuration,
       ended: false,
       version: state.version + 1,
+      open: null,
     },
   };
 }

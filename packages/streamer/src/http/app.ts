@@ -4,14 +4,19 @@ import Koa, { type Context } from 'koa';
 import type { Logger } from 'pino';
 import { isStreamerError } from '../errors.js';
 import type { LiveStream } from '../live-stream.js';
+import type { StreamerMetrics } from '../metrics.js';
 import type { MjpegHub } from '../mjpeg/hub.js';
 import type { Authorize } from './auth.js';
 import { errorBoundary } from './errors.js';
+import { metricsMiddleware } from './metrics.js';
 import { registerMjpegRoutes } from './mjpeg-route.js';
+import { registerPartRoute } from './part-route.js';
 import { registerPlaylistRoute } from './playlist-route.js';
 import { registerPublishRoutes } from './publish-route.js';
 import { registerSegmentRoute } from './segment-route.js';
 import { registerVendorRoute, webrootFiles } from './static-route.js';
+import { uploadLimit } from './upload-limit.js';
+import { viewerAuth } from './viewer-auth.js';
 
 export interface AppDependencies {
   readonly live: LiveStream;
@@ -22,6 +27,12 @@ export interface AppDependencies {
   readonly corsOrigin: string | null;
   readonly webroot: string;
   readonly hlsJsFile: string;
+  /** Counts requests and serves `GET /metrics`; none: no metrics. */
+  readonly metrics?: StreamerMetrics | undefined;
+  /** Token viewers must present; none leaves viewing open. */
+  readonly viewerToken?: string | undefined;
+  /** Publish uploads received at once. Default 8. */
+  readonly maxUploads?: number | undefined;
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -44,6 +55,7 @@ export function createApp(deps: AppDependencies): Koa {
     else logger.error({ err: error, ...where }, 'request failed');
   });
 
+  if (deps.metrics) app.use(metricsMiddleware(deps.metrics, live));
   app.use(errorBoundary(decorate));
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -60,6 +72,9 @@ export function createApp(deps: AppDependencies): Koa {
     logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
   });
 
+  app.use(viewerAuth(deps.viewerToken));
+  app.use(uploadLimit(deps.maxUploads ?? 8));
+
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -67,6 +82,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   registerPlaylistRoute(router, live);
   registerSegmentRoute(router, live);
+  registerPartRoute(router, live);
   registerMjpegRoutes(router, deps.mjpeg);
   registerVendorRoute(router, deps.hlsJsFile);
   registerPublishRoutes(router, { live, authorize: deps.authorize });

@@ -23,6 +23,17 @@ const STATUS: Record<Exclude<StreamerErrorCode, 'INVALID_OPTION'>, number> = {
   NOT_JPEG: 415,
   SEGMENT_TOO_LONG: 422,
   SEGMENT_FILE_MISSING: 422,
+  // Low-Latency HLS (docs/PROTOCOL.md): parts and blocking playlist reload.
+  PART_OUT_OF_ORDER: 422,
+  PART_NOT_INDEPENDENT: 422,
+  PART_NOT_FOUND: 404,
+  INVALID_BLOCKING_REQUEST: 400,
+  BLOCKING_TIMEOUT: 503,
+  VIEWER_UNAUTHORIZED: 401,
+  TOO_MANY_UPLOADS: 503,
+  // The server's disk, not the request, is at fault: the publisher retries these (5xx).
+  STORAGE_FULL: 507,
+  STORAGE_UNWRITABLE: 500,
 };
 
 export function statusOf(code: StreamerErrorCode): number | undefined {
@@ -52,6 +63,7 @@ export function errorBoundary(decorate: (ctx: Context) => void): Middleware {
         ctx.status = status;
         ctx.body = { error: { code: error.code, message: error.message } };
         if (error.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', 'Bearer');
+        if (error.code === 'TOO_MANY_UPLOADS') ctx.set('Retry-After', '1');
       } else {
         ctx.status = 500;
         ctx.body = { error: { code: 'INTERNAL', message: 'The streamer failed to handle this request; see its log.' } };

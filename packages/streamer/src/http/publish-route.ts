@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type Router from '@koa/router';
 import type { LiveStream } from '../live-stream.js';
-import { parsePublishHeaders, parsePublishPath, parseSessionHeader } from '../protocol.js';
+import { parsePartHeaders, parsePublishHeaders, parsePublishPath, parseSessionHeader } from '../protocol.js';
 import type { Authorize } from './auth.js';
 
 export interface PublishRouteOptions {
@@ -45,6 +45,14 @@ export function registerPublishRoutes(router: Router, options: PublishRouteOptio
       authorize(ctx.get('Authorization') || undefined);
       const { name, duration } = parsePublishPath(ctx.path.slice(PREFIX.length));
       const headers = parsePublishHeaders(ctx.req.headers, duration, Date.now());
+      const part = parsePartHeaders(ctx.req.headers);
+      if (part) {
+        // A Low-Latency HLS part of segment `name` (X-Part-Index): listed at once, the segment when it closes.
+        const result = await live.publishPart({ segment: name, duration, ...headers, ...part }, ctx.req, contentLength(ctx.req));
+        ctx.status = 201;
+        ctx.body = { sequence: result.sequence, part: result.index, file: name, duration, closed: result.closed.map((s) => ({ sequence: s.sequence, file: s.name, duration: s.duration })) };
+        return;
+      }
       const segment = await live.publish({ name, duration, ...headers }, ctx.req, contentLength(ctx.req));
       ctx.status = 201;
       ctx.body = { sequence: segment.sequence, file: segment.name, duration: segment.duration };

@@ -2,11 +2,13 @@
 import type Router from '@koa/router';
 import { StreamerError } from '../errors.js';
 import type { LiveStream } from '../live-stream.js';
+import { createExpires } from './response-cache.js';
 
 /** Segments never change once published, so caches may keep them this long. */
 export const SEGMENT_MAX_AGE_SECONDS = 86_400;
 
 export function registerSegmentRoute(router: Router, live: LiveStream): void {
+  const expires = createExpires(SEGMENT_MAX_AGE_SECONDS);
   router.get('/segments/:file', (ctx) => {
     const name = ctx.params.file ?? '';
     const bytes = live.segment(name);
@@ -16,6 +18,6 @@ export function registerSegmentRoute(router: Router, live: LiveStream): void {
     ctx.body = bytes;
     ctx.set('Content-Type', 'video/mp2t');
     ctx.set('Cache-Control', `public, max-age=${SEGMENT_MAX_AGE_SECONDS}, immutable`);
-    ctx.set('Expires', new Date(Date.now() + SEGMENT_MAX_AGE_SECONDS * 1000).toUTCString());
+    ctx.set('Expires', expires());
   });
 }

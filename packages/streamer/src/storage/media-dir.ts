@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StreamerError } from '../errors.js';
+import { storageError } from './storage-errors.js';
 import { createTsCheck } from './ts-check.js';
 
 export interface MediaDirOptions {
@@ -129,8 +130,8 @@ export function createMediaDir(options: MediaDirOptions): MediaDir {
         return bytes;
       } catch (error) {
         await destroyed(out);
-        await rm(temp, { force: true });
-        throw error;
+        await rm(temp, { force: true }).catch(() => {});
+        throw storageError(error, dir);
       }
     },
 

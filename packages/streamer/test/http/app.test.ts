@@ -63,7 +63,8 @@ describe('a live stream over HTTP', () => {
     await expect.poll(() => existsSync(join(s.mediaDir, name(1))), { timeout: 5000, interval: 100 }).toBe(false);
     expect(existsSync(join(s.mediaDir, name(0)))).toBe(false);
     expect((await raw(s.port, { path: `/segments/${name(0)}` })).status).toBe(404);
-    expect(await listFiles(s.mediaDir)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(name));
+    // Beside the segments: the saved window (storage/state-file.ts), nothing else.
+    expect(await listFiles(s.mediaDir)).toEqual([...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(name), 'window-state.json']);
     expect((await raw(s.port, { path: `/segments/${name(2)}` })).status).toBe(200);
   });
 

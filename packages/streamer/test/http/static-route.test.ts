@@ -92,3 +92,27 @@ describe('default webroot', () => {
     expect(resolveOptions().webroot).toBe(join(import.meta.dirname, '..', '..', '..', '..', 'webroot'));
   });
 });
+
+describe('media folder paths', () => {
+  // Segments are served from the window's memory, never by path: files beside them (the saved
+  // window, temporary uploads) and files outside the media folder are unreachable.
+  it.each([
+    '/segments/window-state.json',
+    '/segments/..%2fsecret.txt',
+    '/segments/%2e%2e%2f%2e%2e%2fsecret.txt',
+    '/segments/..%5csecret.txt',
+    '/segments/%2e%2e',
+    '/segments/.window-state.json.abc.tmp',
+    '/segments/a.ts%00.json',
+    '/segments/%ff',
+    '/media/window-state.json',
+    '/window-state.json',
+    '/stream.m3u8/..%2f..%2fsecret.txt',
+  ])('never serves %s', async (path) => {
+    await writeFile(join(server.mediaDir, 'window-state.json'), '{"SECRET":1}').catch(() => {});
+    const res = await raw(server.port, { path });
+    expect([400, 404]).toContain(res.status);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body.toString()).not.toMatch(/root:|SECRET/);
+  });
+});
