@@ -67,7 +67,8 @@ export interface LiveStream {
   waitFor(ready: (state: WindowState) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Requests held by `waitFor` right now. */
   waiting(): number;
-  close(): void;
+  /** Stops timers and held requests; resolves once the window state is on disk. */
+  close(): Promise<void>;
 }
 
 export function createLiveStream(options: LiveStreamOptions): LiveStream {
@@ -88,6 +89,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   // Saved after every change; a publish is acknowledged only once its window is on disk, so a
   // segment the publisher has let go of survives a crash of the streamer.
   function persist(): Promise<void> {
+    // After close the last save is close()'s own: nothing may write into the folder after that.
+    if (closed) return Promise.resolve();
     return (options.stateFile?.save(state) ?? Promise.resolve()).catch((error: unknown) =>
       logger.error({ err: error }, 'could not save the window state: a restart would lose the window'),
     );
@@ -268,6 +271,12 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       for (const waiter of [...waiters]) waiter.cancel();
       if (timer) clearTimeout(timer);
       timer = undefined;
+      // Resolves once every write already queued, and the final state, are on disk; a stream
+      // that never served (no restore) has nothing to save and must not create the folder.
+      if (!restored) return Promise.resolve();
+      return (options.stateFile?.save(state) ?? Promise.resolve()).catch((error: unknown) =>
+        logger.error({ err: error }, 'could not save the window state at close'),
+      );
     },
   };
 }

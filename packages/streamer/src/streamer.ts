@@ -116,17 +116,19 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
     },
 
     async close() {
-      live.close();
+      const saved = live.close();
       metrics.close();
       ingest.close();
       mjpeg.close();
       const closing = server;
       server = undefined;
-      if (!closing) return;
-      await new Promise<void>((resolve) => {
-        closing.close(() => resolve());
-        closing.closeAllConnections();
-      });
+      if (closing) {
+        await new Promise<void>((resolve) => {
+          closing.close(() => resolve());
+          closing.closeAllConnections();
+        });
+      }
+      await saved;
     },
   };
 }
