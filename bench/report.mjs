@@ -124,9 +124,10 @@ the Koa routes). Through Koa the playlist measured 0.41x nginx at 50 connections
 91.2k req/s, \`--quick\`, load ~1); with the fast path and the bodies cached per render
 (\`src/http/response-cache.ts\`: the uncompressed playlist Buffer and the segments' \`Expires\`
 header were made per request) the next quick run measured 0.65x (49.9k vs 77.1k req/s).
-Segments at 200 connections are the weak cell: nginx answers with \`sendfile\` from two worker
-processes, the streamer copies each 400 KB Buffer into the socket from one event loop, and wrk
-competes for the same two cores; at 1 and 50 connections the streamer keeps up with nginx.
+Segments at 200 connections swing the most between runs (0.49x with the 1-min load at 6-9
+from other work, 1.56x at 1-4): nginx answers with \`sendfile\` from two worker processes, the
+streamer copies each 400 KB Buffer into the socket from one event loop, and wrk competes with
+both for the same two cores. Profile with \`node bench/serving.mjs --profile\`.
 `);
   }
   if (publishing) {
