@@ -7,9 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, median, percentile, quick, root, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
+import { launchChromium, load, median, percentile, quick, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
 
-const { chromium } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
 
 const seconds = quick ? 20 : 60;
 const CONFIGS = [
@@ -25,14 +24,7 @@ try {
   streamer = await startStreamer([], { mediaDir: join(dir, 'media') });
   publisher = await startPublisher(streamer.url, ['--input', 'test', '--detector', 'off', '--segment-seconds', '2']);
   await waitForSegments(streamer.url, 3);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium();
   const results = [];
   for (const config of CONFIGS) {
     const page = await browser.newPage();

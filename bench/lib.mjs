@@ -310,3 +310,16 @@ export function wrk(url, { connections, seconds, threads = 2, headers = [] }) {
     });
   });
 }
+
+/** Debian's Chromium through the e2e package's playwright-core; flags keep it off the network. */
+export async function launchChromium() {
+  const { chromium } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}

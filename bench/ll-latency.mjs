@@ -10,9 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { load, median, percentile, root, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
+import { launchChromium, load, median, percentile, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
 
-const { chromium } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? (values.quick ? 20 : 60));
@@ -80,14 +79,7 @@ async function measure(browser, config) {
 
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium();
   const results = [];
   for (const config of CONFIGS) {
     const result = await measure(browser, config);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createStreamer, type Streamer } from '../../src/streamer.js';
 import type { StreamerOptions } from '../../src/options.js';
+import { afterEach } from 'vitest';
 import { tempDir } from './fixtures.js';
 
 export interface TestServer {
@@ -33,6 +34,19 @@ export async function startServer(options: StreamerOptions = {}): Promise<TestSe
       await streamer.close();
       await tmp.remove();
     },
+  };
+}
+
+/** A `startServer` whose servers are all closed after each test of the calling file. */
+export function useServers(): (options?: StreamerOptions) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const started = await startServer(options);
+    servers.push(started);
+    return started;
   };
 }
 

@@ -3,31 +3,22 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import HLS from 'hls-parser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSegment, tempDir } from '../helpers/fixtures.js';
-import { endStream, listFiles, publish, raw, startServer, type TestServer } from '../helpers/server.js';
+import { endStream, listFiles, publish, raw, useServers } from '../helpers/server.js';
 
 type MediaPlaylist = InstanceType<typeof HLS.types.MediaPlaylist>;
 
 let segment: Buffer;
 let fixtures: Awaited<ReturnType<typeof tempDir>>;
-const servers: TestServer[] = [];
+const server = useServers();
 
 beforeAll(async () => {
   fixtures = await tempDir();
   segment = await makeSegment(fixtures.path);
   HLS.setOptions({ strictMode: true });
 });
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 afterAll(() => fixtures.remove());
-
-async function server(options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
 
 async function playlist(port: number): Promise<MediaPlaylist> {
   const res = await raw(port, { path: '/stream.m3u8' });

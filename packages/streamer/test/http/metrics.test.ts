@@ -1,27 +1,18 @@
 // GET /metrics on a real streamer: the values move with real publishes and requests, through
 // both the fast path and Koa, and each streamer counts only its own.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSegment, tempDir } from '../helpers/fixtures.js';
-import { publish, raw, startServer, type TestServer } from '../helpers/server.js';
+import { publish, raw, useServers } from '../helpers/server.js';
 
 let segment: Buffer;
 let fixtures: Awaited<ReturnType<typeof tempDir>>;
-const servers: TestServer[] = [];
+const server = useServers();
 
 beforeAll(async () => {
   fixtures = await tempDir();
   segment = await makeSegment(fixtures.path);
 });
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 afterAll(() => fixtures.remove());
-
-async function server(): Promise<TestServer> {
-  const started = await startServer();
-  servers.push(started);
-  return started;
-}
 
 /** Prometheus text -> { 'name{labels}': value }. */
 async function scrape(port: number): Promise<Record<string, number>> {

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fixtures.js';
 import { connectPublisher, makeJpegs, openViewer, until, type MjpegViewer } from '../helpers/mjpeg.js';
-import { raw, startServer, type TestServer } from '../helpers/server.js';
+import { raw, useServers } from '../helpers/server.js';
 
 let small: Buffer[];
 let large: Buffer[];
 let fixtures: Awaited<ReturnType<typeof tempDir>>;
-const servers: TestServer[] = [];
+const server = useServers();
 const viewers: MjpegViewer[] = [];
 
 beforeAll(async () => {
@@ -16,15 +16,8 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const v of viewers.splice(0)) v.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 afterAll(() => fixtures.remove());
-
-async function server(options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
 
 async function viewer(port: number): Promise<MjpegViewer> {
   const v = await openViewer(port);

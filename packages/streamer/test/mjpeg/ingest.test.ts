@@ -1,28 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { encodeFrameMessage } from '../../src/mjpeg/frame.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { connectPublisher, makeJpegs, until } from '../helpers/mjpeg.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useServers } from '../helpers/server.js';
 
 let jpegs: Buffer[];
 let fixtures: Awaited<ReturnType<typeof tempDir>>;
-const servers: TestServer[] = [];
+const server = useServers();
 
 beforeAll(async () => {
   fixtures = await tempDir();
   jpegs = await makeJpegs(fixtures.path, 2);
 });
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 afterAll(() => fixtures.remove());
-
-async function server(options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
 
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; body: any; headers: IncomingMessage['headers'] }> {
   const error = (await promise.then(() => undefined, (e: unknown) => e)) as { status: number; res: IncomingMessage } | undefined;
