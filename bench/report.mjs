@@ -160,10 +160,12 @@ ${publishing.settings.detectRuns} runs): \`${publishing.detect?.command}\`
 
 ${table(['Detector', 'Detector input', 'Median ms', 'p90 ms', 'Downscale ms', 'Recall (labelled faces)'], Object.entries(d).map(([name, x]) => [name, x.input, fmt(x.medianMs, 1), fmt(x.p90Ms, 1), fmt(x.downscaleMs, 2), x.recall ?? '–']))}
 
-In the publisher without detection the encoder ffmpeg costs about what the whole plain ffmpeg
-does; the extra is the node process moving 640x480x1.5 bytes x 30 fps (13.8 MB/s) from one pipe
-to the other (Node reads pipes in 64 KB pieces, each a fresh buffer) and the capture ffmpeg
-writing it. The sample1.jpg run decodes and scales the JPEG again for every frame in the
+With \`--detector off --mjpeg off\` no frame stage needs the frames, so the publisher runs one
+ffmpeg (capture, x264 and segmenting together) and node only reads the segment list and uploads:
+the small extra over plain ffmpeg is node's uploads and the scale/fps filter the plain command
+lacks. With a frame stage, node moves 640x480x1.5 bytes x 30 fps (13.8 MB/s) from the capture
+pipe to the encoder pipe; measured before the direct mode existed, that cost 1.47x plain ffmpeg
+without any detection. The sample1.jpg run decodes and scales the JPEG again for every frame in the
 capture ffmpeg (\`-loop 1\`), so compare it with the other runs for fps and detections, not for
 CPU. "Frames in finished segments / s" counts whole segments only, so over a short window it
 steps by one segment's frames (60).

@@ -146,6 +146,8 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
     device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
     segmentSeconds: flags.segmentSeconds, partSeconds: flags.partSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
     platform: io.platform, logger, stage,
+    // Nothing needs the raw frames: one ffmpeg captures, encodes and segments (issue 5, publishing cost).
+    direct: !detector && !flags.mjpeg,
   });
   if (statusLine) publisher.on('status', (status) => statusLine.render(status));
   const metrics = flags.metricsPort === undefined ? undefined : createPublisherMetrics({ publisher, fps: flags.fps, detect: detector });

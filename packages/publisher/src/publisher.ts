@@ -1,5 +1,6 @@
 // createPublisher wires capture ffmpeg -> frame splitter -> frame stage -> encoder ffmpeg ->
-// segment list -> uploader, and takes it down again in the order that loses no video.
+// segment list -> uploader, and takes it down again in the order that loses no video. With
+// `direct`, one ffmpeg captures, encodes and segments (no frame reaches Node).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,13 +9,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pino, { type Logger } from 'pino';
 import { DeviceNotFoundError, lastLine } from './errors.js';
-import { captureArgs, encoderArgs } from './ffmpeg/args.js';
+import { captureArgs, directArgs, encoderArgs } from './ffmpeg/args.js';
 import { resolveSource } from './ffmpeg/devices.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { spawnFfmpeg, type FfmpegProcess } from './ffmpeg/process.js';
 import { resolveOptions, type PublisherOptions, type ResolvedOptions } from './options.js';
 import { createFrameSplitter, type FrameSplitter } from './pipeline/frames.js';
-import { createCaptureClock, createSegmenter, type Segment } from './pipeline/segmenter.js';
+import { createCaptureClock, createSegmenter, type CaptureClock, type Segment } from './pipeline/segmenter.js';
 import { createIdentityStage, type Frame, type FrameStage } from './pipeline/stage.js';
 import { superviseCapture, type CaptureSupervisor } from './pipeline/capture-supervisor.js';
 import { createUploader, type Uploader } from './upload/uploader.js';
@@ -40,11 +41,15 @@ export interface CreatePublisherOptions extends PublisherOptions {
   stage?: FrameStage;
   /** Bound on waiting for the queue to drain and the end request at stop. Default 8000 ms. */
   endTimeoutMs?: number;
+  /** One ffmpeg captures, encodes and segments; the stage sees no frames. Only for when no stage
+   * needs them (detection and the MJPEG preview off): it saves piping raw video through Node. */
+  direct?: boolean;
 }
 
 export interface Publisher {
   readonly sessionId: string;
-  /** Resolves once the first frame has been captured; rejects if capture cannot start. */
+  /** Resolves once the first frame has been captured (direct: once the first segment or part is
+   * listed, as no frame passes through Node); rejects if capture cannot start. */
   start(): Promise<void>;
   /** Stops capture, publishes the last segment, ends the stream; never rejects. */
   stop(): Promise<void>;
@@ -95,34 +100,73 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   const status = (): PublisherStatus => {
     const up = uploader?.stats();
     return {
-      state, sessionId, fps, frames: splitter?.count ?? 0, segments,
+      state, sessionId, fps, frames: frameCount(), segments,
       sent: up?.sent ?? 0, queued: up?.queued ?? 0, dropped: up?.dropped ?? 0, rejected: up?.rejected ?? 0,
       lastUploadAt: up?.lastUploadAt, lastError: up?.lastError,
     };
   };
 
-  const startEncoder = (ffmpegPath: string, folder: string, clock: ReturnType<typeof createCaptureClock>) => {
-    const proc = spawnFfmpeg({
-      path: ffmpegPath, role: 'encoder', stdin: true,
-      // With parts, the encoder's files are parts (`-p` names); segments are named by the segmenter.
-      args: encoderArgs({ ...opts, segmentPattern: join(folder, `${sessionId}-${opts.partSeconds === undefined ? '%05d' : 'p%06d'}.ts`) }),
-    });
+  // With parts, the encoder's files are parts (`-p` names); segments are named by the segmenter.
+  const segmentPattern = (folder: string, prefix: string) => join(folder, `${prefix}-${opts.partSeconds === undefined ? '%05d' : 'p%06d'}.ts`);
+
+  /** Reads an encoder's csv segment list into segments for the uploader. */
+  const listSegments = (proc: FfmpegProcess, folder: string, clock: CaptureClock, prefix: string, session?: string, seen?: (segment: Segment) => void) => {
     const parts = opts.partSeconds === undefined ? undefined : {
-      perSegment: partsPerSegment, seconds: opts.partSeconds, segmentSeconds: opts.segmentSeconds, namePrefix: sessionId,
+      perSegment: partsPerSegment, seconds: opts.partSeconds, segmentSeconds: opts.segmentSeconds, namePrefix: prefix,
     };
     const segmenter = createSegmenter({ dir: folder, fps: opts.fps, clock, parts });
     const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
-      const segment = segmenter.line(line);
-      if (!segment) return logger.warn({ line }, 'unexpected segment list line');
+      const found = segmenter.line(line);
+      if (!found) return logger.warn({ line }, 'unexpected segment list line');
+      const segment = session === undefined ? found : { ...found, session };
+      seen?.(segment);
       segments++;
       logger.debug({ segment: segment.name, duration: segment.duration }, 'segment finished');
       events.emit('segment', segment);
       uploader!.enqueue(segment);
     });
     listDone = once(lines, 'close');
+  };
+
+  const startEncoder = (ffmpegPath: string, folder: string, clock: CaptureClock) => {
+    const proc = spawnFfmpeg({ path: ffmpegPath, role: 'encoder', stdin: true, args: encoderArgs({ ...opts, segmentPattern: segmentPattern(folder, sessionId) }) });
+    listSegments(proc, folder, clock, sessionId);
     return proc;
   };
+
+  /**
+   * Direct mode's one ffmpeg. No frame passes through Node, so there are no capture times: a
+   * segment's program date-time is the wall clock at the first listed segment (or part) minus its
+   * end, plus the segment's start from the list. This is later than the true capture time by the
+   * encoder's delay (small with zerolatency) and drifts if the source does not keep its nominal
+   * rate. Run 0 uses the session id; restart n (after an unexpected exit) is a new encoder whose
+   * timestamps start again at 0, so it publishes as a new session `<id>r<n>`, which makes the
+   * streamer mark a discontinuity.
+   */
+  let directRuns = 0;
+  let directFrames = 0;
+  let runFrames = 0;
+  const startDirect = (ffmpegPath: string, folder: string, source: Parameters<typeof directArgs>[0], firstOutput: () => void) => {
+    const run = directRuns++;
+    const prefix = run === 0 ? sessionId : `${sessionId}r${run}`;
+    let base: number | undefined;
+    const clock: CaptureClock = { record() {}, timeOf: (index) => (base === undefined ? undefined : base + (index * 1000) / opts.fps) };
+    directFrames += runFrames;
+    runFrames = 0;
+    const proc = spawnFfmpeg({
+      path: ffmpegPath, role: 'ffmpeg', args: directArgs(source, opts.platform, { ...opts, segmentPattern: segmentPattern(folder, prefix) }),
+      // Frames encoded so far in this run, from -progress.
+      onProgress: (key, value) => key === 'frame' && /^\d+$/.test(value) && (runFrames = Number(value)),
+    });
+    listSegments(proc, folder, clock, prefix, run === 0 ? undefined : prefix, (segment) => {
+      // Without a clock the segmenter dates the first segment "now minus its end"; later ones follow it.
+      base ??= segment.programDateTime.getTime() - segment.start * 1000;
+      firstOutput();
+    });
+    return proc;
+  };
+  const frameCount = () => (options.direct ? directFrames + runFrames : splitter?.count ?? 0);
 
   const onFrame = (frame: Frame, clock: ReturnType<typeof createCaptureClock>) => {
     clock.record(frame.index, frame.captureTime);
@@ -134,6 +178,45 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
     }
     const stdin = encoder!.stdin!;
     if (!stdin.write(frame.data, () => splitter!.release(frame))) splitter!.block();
+  };
+
+  const startPiped = async (ffmpegPath: string, folder: string, source: Parameters<typeof captureArgs>[0]) => {
+    // Enough capture times to cover several segments still inside the encoder.
+    const clock = createCaptureClock(Math.max(256, Math.ceil(opts.fps * opts.segmentSeconds * 4)), opts.fps);
+    encoder = startEncoder(ffmpegPath, folder, clock);
+    const firstFrame = new Promise<void>((resolve) => {
+      splitter = createFrameSplitter({ width: opts.width, height: opts.height, onFrame: (frame) => {
+        if (frame.index === 0) resolve();
+        onFrame(frame, clock);
+      } });
+    });
+    encoder.stdin!.on('drain', () => splitter!.unblock());
+    capture = spawnFfmpeg({ path: ffmpegPath, role: 'capture', args: captureArgs(source, opts.platform, opts) });
+    capture.stdout.pipe(splitter!.writable());
+    logger.debug({ capture: captureArgs(source, opts.platform, opts), pid: capture.pid }, 'capture started');
+    const early = await Promise.race([
+      firstFrame.then(() => undefined),
+      capture.exited.then((info) => ({ proc: capture!, info })),
+      encoder.exited.then((info) => ({ proc: encoder!, info })),
+    ]);
+    if (early) {
+      const error = early.proc.exitError(early.info);
+      throw source.kind === 'device' && early.proc === capture ? new DeviceNotFoundError(source.device, lastLine(error.stderrTail)) : error;
+    }
+    // A capture that dies is restarted with backoff (capture-supervisor.ts); the encoder is not.
+    supervisor = superviseCapture(capture, {
+      logger, minMs: opts.retryMinMs * 2, maxMs: Math.max(opts.retryMaxMs * 4, 1000),
+      spawn: () => {
+        splitter!.discardPartial();
+        const next = spawnFfmpeg({ path: ffmpegPath, role: 'capture', args: captureArgs(source, opts.platform, opts) });
+        next.stdout.pipe(splitter!.writable());
+        return next;
+      },
+      onRestart: (next) => (capture = next),
+    });
+    for (const proc of [encoder]) {
+      void proc.exited.then((info) => !proc.stopping && fail(proc.exitError(info)));
+    }
   };
 
   const start = async (): Promise<void> => {
@@ -150,47 +233,30 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
         queueLimit: opts.queue * partsPerSegment, retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs, logger, onFatal: fail,
         onSent: (item, ms) => events.emit('uploaded', { name: item.name, ms }),
       });
-      // Enough capture times to cover several segments still inside the encoder.
-      const clock = createCaptureClock(Math.max(256, Math.ceil(opts.fps * opts.segmentSeconds * 4)), opts.fps);
-      encoder = startEncoder(ffmpegPath, dir, clock);
-      const firstFrame = new Promise<void>((resolve) => {
-        splitter = createFrameSplitter({ width: opts.width, height: opts.height, onFrame: (frame) => {
-          if (frame.index === 0) resolve();
-          onFrame(frame, clock);
-        } });
-      });
-      encoder.stdin!.on('drain', () => splitter!.unblock());
-      capture = spawnFfmpeg({ path: ffmpegPath, role: 'capture', args: captureArgs(source, opts.platform, opts) });
-      capture.stdout.pipe(splitter!.writable());
-      logger.debug({ capture: captureArgs(source, opts.platform, opts), pid: capture.pid }, 'capture started');
-      const early = await Promise.race([
-        firstFrame.then(() => undefined),
-        capture.exited.then((info) => ({ proc: capture!, info })),
-        encoder.exited.then((info) => ({ proc: encoder!, info })),
-      ]);
-      if (early) {
-        const error = early.proc.exitError(early.info);
-        throw source.kind === 'device' && early.proc === capture ? new DeviceNotFoundError(source.device, lastLine(error.stderrTail)) : error;
-      }
-      // A capture that dies is restarted with backoff (capture-supervisor.ts); the encoder is not.
-      supervisor = superviseCapture(capture, {
-        logger, minMs: opts.retryMinMs * 2, maxMs: Math.max(opts.retryMaxMs * 4, 1000),
-        spawn: () => {
-          splitter!.discardPartial();
-          const next = spawnFfmpeg({ path: ffmpegPath, role: 'capture', args: captureArgs(source, opts.platform, opts) });
-          next.stdout.pipe(splitter!.writable());
-          return next;
-        },
-        onRestart: (next) => (capture = next),
-      });
-      for (const proc of [encoder]) {
-        void proc.exited.then((info) => !proc.stopping && fail(proc.exitError(info)));
+      if (options.direct) {
+        let first: () => void = () => {};
+        const firstOutput = new Promise<void>((resolve) => (first = resolve));
+        encoder = startDirect(ffmpegPath, dir, source, () => first());
+        logger.debug({ pid: encoder.pid }, 'direct ffmpeg started');
+        const early = await Promise.race([firstOutput.then(() => undefined), encoder.exited]);
+        if (early) {
+          const error = encoder.exitError(early);
+          throw source.kind === 'device' ? new DeviceNotFoundError(source.device, lastLine(error.stderrTail)) : error;
+        }
+        // Restarted like a capture (the same backoff); each run is a new session (startDirect).
+        supervisor = superviseCapture(encoder, {
+          logger, minMs: opts.retryMinMs * 2, maxMs: Math.max(opts.retryMaxMs * 4, 1000),
+          spawn: () => startDirect(ffmpegPath, dir!, source, () => {}),
+          onRestart: (next) => (encoder = next),
+        });
+      } else {
+        await startPiped(ffmpegPath, dir, source);
       }
       state = 'running';
       lastTick = Date.now();
       timer = setInterval(() => {
         // Measured over the real interval: timers drift, and a whole-second count flickers.
-        const count = splitter!.count;
+        const count = frameCount();
         const now = Date.now();
         fps = Math.round(((count - lastCount) * 10_000) / Math.max(1, now - lastTick)) / 10;
         lastCount = count;

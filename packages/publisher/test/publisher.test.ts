@@ -1,6 +1,6 @@
 // A real pipeline: ffmpeg's test pattern -> frames -> identity stage -> libx264 -> segments ->
 // a real HTTP server standing in for the streamer.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,5 +158,70 @@ describe('createPublisher failures', () => {
   it('refuses a missing Linux camera with a hint', async () => {
     const publisher = createPublisher({ device: '7', platform: 'linux', streamer: server.url, tempDir: work });
     await expect(publisher.start()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', message: expect.stringMatching(/--list-devices/) });
+  });
+});
+
+/** Pids of the ffmpeg processes whose parent is this test process. */
+function ffmpegChildren(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return comm === 'ffmpeg' && ppid === process.pid ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('createPublisher direct (detection and preview off)', () => {
+  it('runs exactly one ffmpeg and publishes valid segments with increasing program date-times', async () => {
+    const before = server.segments().length;
+    const publisher = createPublisher({
+      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 1, bitrate: 400_000, tempDir: work, direct: true,
+    });
+    await publisher.start();
+    expect(publisher.pids()).toHaveLength(1);
+    expect(ffmpegChildren()).toEqual(publisher.pids());
+    await server.waitFor('3 direct segments', () => server.segments().length >= before + 3, 15_000);
+    const posts = server.segments().slice(before, before + 3);
+    expect(posts.map((p) => p.url.split('/')[2])).toEqual([0, 1, 2].map((n) => `${publisher.sessionId}-${String(n).padStart(5, '0')}.ts`));
+    const times = posts.map((p) => Date.parse(String(p.headers['x-program-date-time'])));
+    for (const [i, post] of posts.entries()) {
+      expect(isMpegTs(post.body)).toBe(true);
+      expect(post.headers['x-publisher-session']).toBe(publisher.sessionId);
+      const duration = Number(post.url.split('/')[3]);
+      expect(Math.abs(duration - 1)).toBeLessThanOrEqual(0.25);
+      const probe = await probeFile(join(work, `direct-${i}.ts`), post.body);
+      expect(probe).toMatchObject({ codec: 'h264', profile: 'Main', width: 320, height: 240 });
+      expect(times[i]).toBeLessThan(post.at);
+      if (i > 0) expect(Math.abs((times[i]! - times[i - 1]!) / 1000 - Number(posts[i - 1]!.url.split('/')[3]))).toBeLessThan(0.25);
+    }
+    expect(publisher.status()).toMatchObject({ state: 'running', dropped: 0 });
+    expect(publisher.status().frames).toBeGreaterThanOrEqual(50);
+    expect(publisher.status().fps).toBeGreaterThan(0);
+    const pids = publisher.pids();
+    await publisher.stop();
+    expect(server.received.at(-1)!.url).toBe('/publish/end');
+    expect(pids.every(isGone)).toBe(true);
+    expect(ffmpegChildren()).toEqual([]);
+  });
+
+  it('restarts an ffmpeg that dies as a new session (the streamer marks a discontinuity)', async () => {
+    const publisher = createPublisher({
+      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50, direct: true,
+    });
+    await publisher.start();
+    const [first] = publisher.pids();
+    const postsBefore = server.segments().length;
+    process.kill(first!, 'SIGKILL');
+    await server.waitFor('a new ffmpeg', () => publisher.pids().length === 1 && publisher.pids()[0] !== first, 20_000);
+    await server.waitFor('segments after the restart', () => server.segments().slice(postsBefore).some((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`), 30_000);
+    const restarted = server.segments().slice(postsBefore).filter((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`);
+    expect(restarted[0]!.url.split('/')[2]).toBe(`${publisher.sessionId}r1-00000.ts`);
+    const running = publisher.pids();
+    await publisher.stop();
+    expect(running.every(isGone)).toBe(true);
   });
 });

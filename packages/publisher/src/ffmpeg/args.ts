@@ -85,7 +85,35 @@ export function captureArgs(source: Source, platform: NodeJS.Platform, format: V
  * (`-r`), so a segment's start times fps is the index of its first frame.
  */
 export function encoderArgs(format: EncoderFormat): string[] {
-  const { width, height, fps, bitrate, segmentSeconds, partSeconds } = format;
+  const { width, height, fps } = format;
+  return [
+    ...COMMON,
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps),
+    '-i', 'pipe:0',
+    ...encodeSegmentArgs(format),
+  ];
+}
+
+/**
+ * Capture, encode and segment in one ffmpeg, for when no frame stage needs the raw frames
+ * (detection and the MJPEG preview both off): the capture's input and scale/fps filter, then the
+ * encoder's very x264 and segment settings. Saves piping every raw frame through Node and back.
+ * `-progress pipe:2` reports the frames encoded (on stderr, between the error lines).
+ */
+export function directArgs(source: Source, platform: NodeJS.Platform, format: EncoderFormat): string[] {
+  return [
+    ...COMMON,
+    '-progress', 'pipe:2',
+    ...inputArgs(source, platform, format),
+    '-an',
+    '-vf', `scale=${format.width}:${format.height},fps=${format.fps}`,
+    ...encodeSegmentArgs(format),
+  ];
+}
+
+/** x264 and the segment muxer, shared by the piped encoder and the direct pipeline. */
+function encodeSegmentArgs(format: EncoderFormat): string[] {
+  const { fps, bitrate, segmentSeconds, partSeconds } = format;
   const gop = Math.max(1, Math.round(fps * segmentSeconds));
   // With parts the muxer cuts every part, keyframe or not; keyframes stay at segment starts only.
   // One mpegts muxer for all parts (continuity counters run on, so a segment made of its parts
@@ -96,9 +124,6 @@ export function encoderArgs(format: EncoderFormat): string[] {
     ? [String(segmentSeconds)]
     : [formatSeconds(partSeconds), '-break_non_keyframes', '1', '-individual_header_trailer', '0', '-segment_format_options', 'mpegts_flags=+resend_headers:flush_packets=1'];
   return [
-    ...COMMON,
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps),
-    '-i', 'pipe:0',
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency',
     // Main profile plays on every Safari and hls.js target.
     '-profile:v', 'main', '-pix_fmt', 'yuv420p',

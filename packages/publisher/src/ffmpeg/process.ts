@@ -40,6 +40,8 @@ export interface SpawnFfmpegOptions {
   stdin?: boolean;
   /** Bytes of stderr kept for error messages. */
   stderrLimit?: number;
+  /** With `-progress pipe:2`: each `key=value` progress line goes here and stays out of the tail. */
+  onProgress?: (key: string, value: string) => void;
 }
 
 const DEFAULT_STDERR_LIMIT = 4096;
@@ -62,8 +64,20 @@ export function spawnFfmpeg(options: SpawnFfmpegOptions): FfmpegProcess {
 
   // The tail is trimmed on every chunk, so a chatty ffmpeg never grows memory.
   child.stderr!.setEncoding('utf8');
+  let partial = '';
+  const { onProgress } = options;
   child.stderr!.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-limit);
+    if (!onProgress) {
+      tail = (tail + chunk).slice(-limit);
+      return;
+    }
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!.slice(-limit);
+    for (const line of lines) {
+      const m = /^(\w+)=(.*)$/.exec(line);
+      if (m) onProgress(m[1]!, m[2]!.trim());
+      else tail = `${tail}${line}\n`.slice(-limit);
+    }
   });
   // Writes after ffmpeg died fail with EPIPE; the exit is reported through `exited` instead.
   child.stdin?.on('error', () => {});
@@ -110,7 +124,7 @@ export function spawnFfmpeg(options: SpawnFfmpegOptions): FfmpegProcess {
     get running() {
       return isRunning();
     },
-    stderrTail: () => tail,
+    stderrTail: () => tail + partial,
     stop(how = 'signal', graceMs = 3000) {
       stopping = true;
       if (isRunning()) {

@@ -18,6 +18,8 @@ export interface UploadItem {
   programDateTime: Date;
   /** Set for a part: it is posted under its segment's name with the part headers (docs/PROTOCOL.md). */
   part?: { segment: string; index: number; independent: boolean; end: boolean; target: number } | undefined;
+  /** Overrides the uploader's session for this item (a restarted direct ffmpeg is a new session). */
+  session?: string | undefined;
 }
 
 function partHeaders(part: NonNullable<UploadItem['part']>): Record<string, string> {
@@ -89,8 +91,8 @@ export function createUploader(options: UploaderOptions): Uploader {
   let closed = false;
   let fatal = false;
 
-  const headers = (): Record<string, string> => ({
-    'x-publisher-session': options.sessionId,
+  const headers = (item?: UploadItem): Record<string, string> => ({
+    'x-publisher-session': item?.session ?? options.sessionId,
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
   });
 
@@ -120,7 +122,7 @@ export function createUploader(options: UploaderOptions): Uploader {
         body,
         signal,
         headers: {
-          ...headers(),
+          ...headers(item),
           'content-type': 'video/mp2t',
           'x-program-date-time': item.programDateTime.toISOString(),
           'x-target-duration': String(options.targetDuration),

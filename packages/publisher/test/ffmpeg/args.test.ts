@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureArgs, encoderArgs, inputArgs, isImageFile, listDevicesArgs } from '../../src/ffmpeg/args.js';
+import { captureArgs, directArgs, encoderArgs, inputArgs, isImageFile, listDevicesArgs } from '../../src/ffmpeg/args.js';
 
 const format = { width: 640, height: 480, fps: 30 };
 
@@ -84,5 +84,29 @@ describe('encoderArgs with Low-Latency HLS parts', () => {
   it('writes a third of a second in microseconds', () => {
     const args = encoderArgs({ width: 320, height: 240, fps: 30, bitrate: 800_000, segmentSeconds: 2, partSeconds: 1 / 3, segmentPattern: 'x-%06d.ts' });
     expect(args[args.indexOf('-segment_time') + 1]).toBe('0.333333');
+  });
+});
+
+describe('directArgs', () => {
+  it('captures, encodes and segments in one ffmpeg: the capture input and filter, then the encoder settings', () => {
+    const format = { width: 320, height: 240, fps: 25, bitrate: 800_000, segmentSeconds: 2, segmentPattern: '/tmp/p/s1-%05d.ts' };
+    expect(directArgs({ kind: 'test' }, 'linux', format)).toEqual([
+      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-progress', 'pipe:2',
+      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
+      '-an', '-vf', 'scale=320:240,fps=25',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+      '-b:v', '800000', '-maxrate', '800000', '-bufsize', '1600000',
+      '-force_key_frames', 'expr:gte(t,n_forced*2)', '-g', '50', '-sc_threshold', '0',
+      '-f', 'segment', '-segment_time', '2', '-segment_format', 'mpegts',
+      '-segment_list', 'pipe:1', '-segment_list_type', 'csv', '/tmp/p/s1-%05d.ts',
+    ]);
+  });
+
+  it('takes the same output arguments as the piped encoder, parts included', () => {
+    const format = { width: 320, height: 240, fps: 30, bitrate: 800_000, segmentSeconds: 2, partSeconds: 0.2, segmentPattern: 'x-%06d.ts' };
+    const direct = directArgs({ kind: 'device', device: '0' }, 'linux', format);
+    const encoder = encoderArgs(format);
+    expect(direct.slice(direct.indexOf('-c:v'))).toEqual(encoder.slice(encoder.indexOf('-c:v')));
+    expect(direct.slice(direct.indexOf('-f'), direct.indexOf('-an'))).toEqual(['-f', 'v4l2', '-framerate', '30', '-video_size', '320x240', '-i', '/dev/video0']);
   });
 });
