@@ -1,6 +1,8 @@
 // A thin wrapper around one ffmpeg child: tied to an AbortController, stopped with a polite
 // request then SIGKILL after a delay, and killed by an exit hook if the parent goes first,
 // so no ffmpeg ever outlives the publisher.
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { FfmpegExitError } from '../errors.js';
@@ -46,9 +48,22 @@ export interface SpawnFfmpegOptions {
 
 const DEFAULT_STDERR_LIMIT = 4096;
 
+const SETPRIV = '/usr/bin/setpriv';
+
+// Exit hooks cannot run when we are killed with SIGKILL, and an ffmpeg that reads no pipe from us
+// (a file or test source, segments to disk) would run on. On Linux util-linux's setpriv asks the
+// kernel to SIGKILL ffmpeg when we die, then execs it (same pid), so nothing outlives us.
+// A missing binary is spawned as is, so it fails as ENOENT rather than as setpriv's exit 127.
+export function ffmpegCommand(path: string, args: readonly string[], platform = process.platform, hasSetpriv = existsSync(SETPRIV)): [string, string[]] {
+  const targetExists = !isAbsolute(path) || existsSync(path);
+  if (platform === 'linux' && hasSetpriv && targetExists) return [SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args]];
+  return [path, [...args]];
+}
+
 export function spawnFfmpeg(options: SpawnFfmpegOptions): FfmpegProcess {
   const controller = new AbortController();
-  const child: ChildProcess = spawn(options.path, options.args, {
+  const [file, args] = ffmpegCommand(options.path, options.args);
+  const child: ChildProcess = spawn(file, args, {
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     signal: controller.signal,
     killSignal: 'SIGTERM',

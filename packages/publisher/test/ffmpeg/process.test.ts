@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FfmpegExitError } from '../../src/errors.js';
-import { spawnFfmpeg } from '../../src/ffmpeg/process.js';
+import { ffmpegCommand, spawnFfmpeg } from '../../src/ffmpeg/process.js';
 
 const fake = fileURLToPath(new URL('../fixtures/fake-ffmpeg.mjs', import.meta.url));
 const isAlive = (pid: number) => {
@@ -58,5 +58,17 @@ describe('spawnFfmpeg', () => {
     proc.kill();
     await proc.exited;
     expect(process.listenerCount('exit')).toBe(before);
+  });
+});
+
+describe('ffmpegCommand', () => {
+  it('on Linux runs ffmpeg through setpriv so the kernel kills it when the publisher dies', () => {
+    expect(ffmpegCommand('ffmpeg', ['-i', 'x'], 'linux', true)).toEqual(['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'ffmpeg', '-i', 'x']]);
+    expect(ffmpegCommand(process.execPath, ['-i', 'x'], 'linux', true)[0]).toBe('/usr/bin/setpriv');
+  });
+  it('runs ffmpeg itself elsewhere or without setpriv', () => {
+    expect(ffmpegCommand('ffmpeg', ['-i', 'x'], 'darwin', true)).toEqual(['ffmpeg', ['-i', 'x']]);
+    expect(ffmpegCommand('ffmpeg', ['-i', 'x'], 'linux', false)).toEqual(['ffmpeg', ['-i', 'x']]);
+    expect(ffmpegCommand('/nonexistent/ffmpeg', [], 'linux', true)).toEqual(['/nonexistent/ffmpeg', []]);
   });
 });
