@@ -1,31 +1,20 @@
+import { isProtocolError, type FrameErrorCode, type ProtocolError, type PublishErrorCode } from '@hls-live/protocol';
+
 /** Every failure the streamer reports on purpose; the HTTP layer maps each code to a status. */
 export type StreamerErrorCode =
+  // The codes of the publish contract and the MJPEG ingest (@hls-live/protocol).
+  | PublishErrorCode
+  | FrameErrorCode
   | 'INVALID_OPTION'
-  | 'INVALID_SEGMENT_NAME'
-  | 'INVALID_DURATION'
-  | 'INVALID_HEADER'
   | 'INVALID_PATH'
-  | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'SEGMENT_NOT_FOUND'
-  | 'SEGMENT_EXISTS'
-  | 'BODY_TOO_LARGE'
-  | 'NOT_MPEG_TS'
-  | 'SEGMENT_TOO_LONG'
-  | 'SEGMENT_FILE_MISSING'
   | 'CLIENT_ABORTED'
   | 'NO_FRAME'
-  | 'INVALID_FRAME'
-  | 'NOT_JPEG'
-  | 'PART_OUT_OF_ORDER'
-  | 'PART_NOT_INDEPENDENT'
   | 'PART_NOT_FOUND'
   | 'INVALID_BLOCKING_REQUEST'
   | 'BLOCKING_TIMEOUT'
-  | 'VIEWER_UNAUTHORIZED'
-  | 'TOO_MANY_UPLOADS'
-  | 'STORAGE_FULL'
-  | 'STORAGE_UNWRITABLE';
+  | 'VIEWER_UNAUTHORIZED';
 
 /** An expected error: its message is written for the person (or program) that caused it. */
 export class StreamerError extends Error {
@@ -42,4 +31,9 @@ export class StreamerError extends Error {
 
 export function isStreamerError(error: unknown): error is StreamerError {
   return error instanceof StreamerError;
+}
+
+/** A StreamerError, or a ProtocolError from a contract parser: both are the client's doing and say so. */
+export function isExpectedError(error: unknown): error is StreamerError | ProtocolError {
+  return isStreamerError(error) || isProtocolError(error);
 }

@@ -5,5 +5,4 @@ export type { Health, LiveStream, RenderedPlaylist } from './live-stream.js';
 export type { Segment, SegmentInput, WindowState } from './hls/window.js';
 export { renderPlaylist } from './hls/playlist.js';
 export type { MjpegFrame, MjpegHub, MjpegStats } from './mjpeg/hub.js';
-export { BOUNDARY as MJPEG_BOUNDARY, encodeFrameMessage, parseFrameMessage, isWholeJpeg } from './mjpeg/frame.js';
-export { CLOSE_CODES as MJPEG_CLOSE_CODES, MJPEG_INGEST_PATH } from './mjpeg/ingest.js';
+export { BOUNDARY as MJPEG_BOUNDARY } from './mjpeg/frame.js';

@@ -33,7 +33,8 @@ export function buildProgram(): Command {
     .option('--allow-open-publish', 'allow listening beyond loopback without --publish-token (anyone who can reach it may publish)', DEFAULTS.allowOpenPublish)
     .option('--viewer-token <token>', 'token viewers must present: open /?token=<token> once, a cookie keeps it (default: env HLS_VIEWER_TOKEN, else viewing is open)', flag(validators.viewerToken))
     .option('--max-uploads <count>', 'publish uploads received at once; more get 503 TOO_MANY_UPLOADS', flag(validators.maxUploads), DEFAULTS.maxUploads)
-    .option('--request-timeout <seconds>', 'time a client has to send a whole request, body included (headers: at most 10 s)', flag(validators.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds)
+    .option('--request-timeout <seconds>', 'time a client has to send a whole request, body included', flag(validators.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds)
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers (at most --request-timeout)', flag(validators.headersTimeoutSeconds), DEFAULTS.headersTimeoutSeconds)
     .option('--target-duration <seconds>', "fix the playlist's target duration (default: the publisher's declared segment length)", flag(validators.targetDuration))
     .option('--max-segment-bytes <bytes>', 'largest segment accepted', flag(validators.maxSegmentBytes), DEFAULTS.maxSegmentBytes)
     .option('--mjpeg-idle-seconds <seconds>', 'tell the publisher to stop MJPEG frames this long after the last /mjpeg viewer or snapshot', flag(validators.mjpegIdleSeconds), DEFAULTS.mjpegIdleSeconds)
@@ -70,13 +71,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     throw error;
   }
-  const { requestTimeout, ...flags } = program.opts<StreamerOptions & { publishToken?: string; requestTimeout: number }>();
+  const { requestTimeout, headersTimeout, ...flags } = program.opts<StreamerOptions & { publishToken?: string; requestTimeout: number; headersTimeout: number }>();
   const logger = createLogger(flags.logLevel, process.stdout.isTTY === true);
   let streamer;
   try {
     streamer = createStreamer({
       ...flags,
       requestTimeoutSeconds: requestTimeout,
+      headersTimeoutSeconds: headersTimeout,
       publishToken: flags.publishToken ?? (env.HLS_PUBLISH_TOKEN || undefined),
       viewerToken: flags.viewerToken ?? (env.HLS_VIEWER_TOKEN || undefined),
       logger,

@@ -3,8 +3,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { MAX_TARGET_DURATION } from '@hls-live/protocol';
 import { StreamerError } from './errors.js';
-import { MAX_TARGET_DURATION } from './protocol.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -26,8 +26,10 @@ export interface StreamerOptions {
   viewerToken?: string | undefined;
   /** Publish uploads received at once; more are refused with 503 TOO_MANY_UPLOADS. Default 8. */
   maxUploads?: number;
-  /** Seconds a client has to send a whole request (headers and body); headers get at most 10 s. Default 60. */
+  /** Seconds a client has to send a whole request (headers and body). Default 60. */
   requestTimeoutSeconds?: number;
+  /** Seconds a client has to send its request headers (slow-loris guard), at most `requestTimeoutSeconds`. Default 10. */
+  headersTimeoutSeconds?: number;
   /** Fixed target duration (1-30 s); default none: each stream takes the publisher's `X-Target-Duration`. */
   targetDuration?: number | undefined;
   /** Largest accepted segment. Default 64 MiB. */
@@ -56,6 +58,8 @@ export interface ResolvedOptions {
   readonly viewerToken: string | undefined;
   readonly maxUploads: number;
   readonly requestTimeoutSeconds: number;
+  /** Never more than `requestTimeoutSeconds`. */
+  readonly headersTimeoutSeconds: number;
   readonly targetDuration: number | undefined;
   readonly maxSegmentBytes: number;
   readonly mjpegIdleSeconds: number;
@@ -85,6 +89,7 @@ export const DEFAULTS = {
   allowOpenPublish: false,
   maxUploads: 8,
   requestTimeoutSeconds: 60,
+  headersTimeoutSeconds: 10,
 } as const;
 
 function invalid(flag: string, expected: string, value: unknown): StreamerError {
@@ -120,6 +125,7 @@ export const validators = {
   viewerToken: (value: unknown) => nonEmpty('--viewer-token', value),
   maxUploads: (value: unknown) => integer('--max-uploads', value, 1, 1000, 'an integer from 1 to 1000'),
   requestTimeoutSeconds: (value: unknown) => integer('--request-timeout', value, 1, 3600, 'an integer number of seconds from 1 to 3600'),
+  headersTimeoutSeconds: (value: unknown) => integer('--headers-timeout', value, 1, 3600, 'an integer number of seconds from 1 to 3600'),
   corsOrigin(value: unknown): string {
     const text = nonEmpty('--cors-origin', value);
     if (text === '*' || text === 'none' || /^https?:\/\/[^/\s]+$/.test(text)) return text;
@@ -138,6 +144,7 @@ function nonEmpty(flag: string, value: unknown): string {
 
 export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
   const cors = validators.corsOrigin(options.corsOrigin ?? DEFAULTS.corsOrigin);
+  const requestTimeoutSeconds = validators.requestTimeoutSeconds(options.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds);
   return {
     port: validators.port(options.port ?? DEFAULTS.port),
     host: validators.host(options.host ?? DEFAULTS.host),
@@ -147,7 +154,9 @@ export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
     allowOpenPublish: options.allowOpenPublish ?? DEFAULTS.allowOpenPublish,
     viewerToken: options.viewerToken === undefined ? undefined : validators.viewerToken(options.viewerToken),
     maxUploads: validators.maxUploads(options.maxUploads ?? DEFAULTS.maxUploads),
-    requestTimeoutSeconds: validators.requestTimeoutSeconds(options.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds),
+    requestTimeoutSeconds,
+    // Node refuses a headers timeout longer than the request timeout; the whole request bounds its headers anyway.
+    headersTimeoutSeconds: Math.min(requestTimeoutSeconds, validators.headersTimeoutSeconds(options.headersTimeoutSeconds ?? DEFAULTS.headersTimeoutSeconds)),
     targetDuration: options.targetDuration === undefined ? undefined : validators.targetDuration(options.targetDuration),
     maxSegmentBytes: validators.maxSegmentBytes(options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes),
     mjpegIdleSeconds: validators.mjpegIdleSeconds(options.mjpegIdleSeconds ?? DEFAULTS.mjpegIdleSeconds),

@@ -1,7 +1,7 @@
 // createStreamer: everything one streamer needs, owned by the returned instance (no module
 // state), so tests can run several side by side on port 0.
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { pino } from 'pino';
@@ -43,6 +43,21 @@ export function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Slow clients cannot pin sockets: the headers and the whole request (body included) have
+ * deadlines. Node looks for requests past them every `connectionsCheckingInterval` (30 s by
+ * default, so a 1 s deadline fired up to 30 s late): checking every quarter of the headers
+ * timeout, at most every second, makes both fire within a second of their time.
+ */
+export function serverTimeouts(options: Pick<ResolvedOptions, 'requestTimeoutSeconds' | 'headersTimeoutSeconds'>): ServerOptions {
+  const headersTimeout = options.headersTimeoutSeconds * 1000;
+  return {
+    requestTimeout: options.requestTimeoutSeconds * 1000,
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
 }
 
 export function createStreamer(options: StreamerOptions = {}): Streamer {
@@ -87,15 +102,11 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
         logger.warn({ window: resolved.window }, 'a window under 3 segments lists less than the three target durations RFC 8216 6.2.2 asks of a live playlist');
       }
       const koa = app.callback();
-      // With a viewer token every GET goes through Koa, where the token is checked.
-      const fast = resolved.viewerToken === undefined ? createFastPath({ live, corsOrigin: resolved.corsOrigin, metrics }) : () => false;
-      const created = createServer((req, res) => {
+      const fast = createFastPath({ live, corsOrigin: resolved.corsOrigin, viewerToken: resolved.viewerToken, metrics });
+      const created = createServer(serverTimeouts(resolved), (req, res) => {
         if (!fast(req, res)) void koa(req, res);
       });
       created.on('upgrade', ingest.handleUpgrade);
-      // Slow clients cannot pin sockets: the whole request (body included) has a deadline.
-      created.requestTimeout = resolved.requestTimeoutSeconds * 1000;
-      created.headersTimeout = Math.min(10_000, created.requestTimeout);
       server = created;
       try {
         await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,11 @@
 // The built bin, spawned as a user would run it.
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers/fixtures.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeSegments, tempDir } from './helpers/fixtures.js';
+import { publishPart, raw, type RawResponse } from './helpers/server.js';
+import { slowClient } from './helpers/slow-client.js';
 
 const bin = fileURLToPath(new URL('../bin/hls-streamer.js', import.meta.url));
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -13,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => tmp.remove());
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, HLS_PUBLISH_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, HLS_PUBLISH_TOKEN: '', HLS_VIEWER_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
@@ -79,3 +82,128 @@ describe('hls-streamer beyond loopback', () => {
     expect(await open.exited).toBe(0);
   });
 });
+
+describe('hls-streamer timeouts', () => {
+  it('cuts off a slow-loris client at --headers-timeout, not 30 s later', async () => {
+    const run = start(['--port', '0', '--host', '127.0.0.1', '--media-dir', tmp.path, '--request-timeout', '2', '--headers-timeout', '1']);
+    try {
+      const port = Number(new URL(await listeningUrl(run)).port);
+      const result = await slowClient(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: 1\r\n', 150);
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(800);
+      expect(result.closedAfterMs).toBeLessThanOrEqual(2500);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+});
+
+// The viewer token through the real program: the flag, the environment variable, and what it
+// guards (Low-Latency HLS included) and leaves open.
+describe('hls-streamer viewer token', () => {
+  const runs: ReturnType<typeof start>[] = [];
+  let chunks: Buffer[];
+  beforeAll(async () => {
+    chunks = await makeSegments(tmp.path, 4, 0.2);
+  });
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
+  async function streamer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+    const run = start(['--port', '0', '--host', '127.0.0.1', '--media-dir', freshDir(), ...args], env);
+    runs.push(run);
+    return Number(new URL(await listeningUrl(run)).port);
+  }
+
+  async function cookieFor(port: number, token: string): Promise<Record<string, string>> {
+    const res = await raw(port, { path: `/?token=${token}` });
+    expect(res.status).toBe(200);
+    return { Cookie: String(res.headers['set-cookie']).split(';')[0]! };
+  }
+
+  it.each([
+    ['--viewer-token', ['--viewer-token', 'from-flag'], {}, 'from-flag'],
+    ['HLS_VIEWER_TOKEN', [], { HLS_VIEWER_TOKEN: 'from-env' }, 'from-env'],
+    ['--viewer-token over HLS_VIEWER_TOKEN', ['--viewer-token', 'from-flag'], { HLS_VIEWER_TOKEN: 'from-env' }, 'from-flag'],
+  ])('takes the token from %s', async (_from, args, env, token) => {
+    const port = await streamer(args, env);
+    expect((await publishPart(port, { segment: 'a.ts', index: 0, body: chunks[0]! })).status).toBe(201);
+    const other = token === 'from-flag' ? 'from-env' : 'from-flag';
+    for (const path of ['/', '/stream.m3u8', '/parts/0.0.ts']) {
+      expect((await raw(port, { path })).status).toBe(401);
+      expect((await raw(port, { path, headers: { Authorization: `Bearer ${other}` } })).status).toBe(401);
+      expect((await raw(port, { path, headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    }
+  });
+
+  it('serves with no token when neither is given', async () => {
+    const port = await streamer([]);
+    expect((await raw(port, { path: '/stream.m3u8' })).status).toBe(200);
+    expect((await raw(port, { path: '/metrics' })).status).toBe(200);
+  });
+
+  it('guards parts, blocking playlist reloads and the hinted part: 401 at once without it, held and answered with it', async () => {
+    const port = await streamer(['--viewer-token', 'view-me']);
+    expect((await publishPart(port, { segment: 'a.ts', index: 0, body: chunks[0]! })).status).toBe(201);
+    const credentials: Record<string, { headers?: Record<string, string>; query?: string }> = {
+      bearer: { headers: { Authorization: 'Bearer view-me' } },
+      cookie: { headers: await cookieFor(port, 'view-me') },
+      query: { query: 'token=view-me' },
+    };
+    const url = (path: string, query?: string) => (query === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`);
+
+    // Without the token nothing is held: the refusal comes at once, for a part that will come too.
+    for (const path of ['/parts/0.0.ts', '/parts/0.1.ts', '/stream.m3u8?_HLS_msn=0&_HLS_part=0', '/stream.m3u8?_HLS_msn=0&_HLS_part=1']) {
+      for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Cookie: 'hls_viewer=view-me' }] as Record<string, string>[]) {
+        const asked = Date.now();
+        const res = await raw(port, { path, headers });
+        expect(res.status, path).toBe(401);
+        expect(res.json().error.code).toBe('VIEWER_UNAUTHORIZED');
+        expect(Date.now() - asked).toBeLessThan(1000);
+      }
+      expect((await raw(port, { path: url(path, 'token=wrong') })).status).toBe(401);
+    }
+
+    // With it: what is there comes at once, what is hinted or blocked on is held until published.
+    let index = 0;
+    for (const [how, c] of Object.entries(credentials)) {
+      expect((await raw(port, { path: url('/parts/0.0.ts', c.query), headers: c.headers })).body.equals(chunks[0]!), how).toBe(true);
+      expect((await raw(port, { path: url(`/stream.m3u8?_HLS_msn=0&_HLS_part=${index}`, c.query), headers: c.headers })).status, how).toBe(200);
+      const next = index + 1;
+      const hinted = raw(port, { path: url(`/parts/0.${next}.ts`, c.query), headers: c.headers });
+      const blocked = raw(port, { path: url(`/stream.m3u8?_HLS_msn=0&_HLS_part=${next}`, c.query), headers: c.headers });
+      await new Promise((r) => setTimeout(r, 200));
+      const published = await publishPart(port, { segment: 'a.ts', index: next, body: chunks[next]!, last: next === 3 });
+      expect(published.status, published.body.toString()).toBe(201);
+      const [part, playlist]: RawResponse[] = await Promise.all([hinted, blocked]);
+      expect(part.status, how).toBe(200);
+      expect(part.body.equals(chunks[next]!)).toBe(true);
+      expect(playlist.status, how).toBe(200);
+      expect(playlist.body.toString()).toContain(`URI="parts/0.${next}.ts"`);
+      index = next;
+    }
+  });
+
+  it('leaves /healthz open and puts /metrics behind the token', async () => {
+    const port = await streamer(['--viewer-token', 'view-me']);
+    const health = await raw(port, { path: '/healthz' });
+    expect(health.status).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok', live: false, segments: 0, mediaSequence: 0 });
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }] as Record<string, string>[]) {
+      const res = await raw(port, { path: '/metrics', headers });
+      expect(res.status).toBe(401);
+      expect(res.json().error.code).toBe('VIEWER_UNAUTHORIZED');
+    }
+    const metrics = await raw(port, { path: '/metrics', headers: { Authorization: 'Bearer view-me' } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body.toString()).toContain('hls_active_viewers');
+    expect((await raw(port, { path: '/metrics', headers: await cookieFor(port, 'view-me') })).status).toBe(200);
+  });
+});
+
+let dirs = 0;
+const freshDir = () => join(tmp.path, `media-${dirs++}`);

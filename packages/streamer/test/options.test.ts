@@ -17,6 +17,8 @@ describe('resolveOptions', () => {
       maxMjpegFrameBytes: 8 * 1024 * 1024,
       corsOrigin: '*',
       logLevel: 'info',
+      requestTimeoutSeconds: 60,
+      headersTimeoutSeconds: 10,
     });
   });
 
@@ -36,6 +38,8 @@ describe('resolveOptions', () => {
     [{ mjpegIdleSeconds: 'soon' as unknown as number }, 'Expected `--mjpeg-idle-seconds` to be a number of seconds in (0, 3600], got `soon`'],
     [{ maxMjpegFrameBytes: 10 }, 'Expected `--max-mjpeg-frame-bytes` to be an integer number of bytes from 1024 to 268435456, got `10`'],
     [{ publishToken: '' }, 'Expected `--publish-token` to be a non-empty string, got ``'],
+    [{ headersTimeoutSeconds: 0 }, 'Expected `--headers-timeout` to be an integer number of seconds from 1 to 3600, got `0`'],
+    [{ requestTimeoutSeconds: 1.5 }, 'Expected `--request-timeout` to be an integer number of seconds from 1 to 3600, got `1.5`'],
     [{ logLevel: 'loud' as 'info' }, 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
   ])('refuses %j', (options, message) => {
     expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message }));

@@ -1,7 +1,7 @@
 // Bringing a saved window back after a restart, pure: the saved JSON is checked field by field
 // (it is input from disk, it may be damaged or from another version), segments whose files are
 // gone are dropped from the front, and the media sequence only ever moves forward.
-import { isSegmentName } from '../protocol.js';
+import { isSegmentName } from '@hls-live/protocol';
 import { createWindow, type RetiringSegment, type Segment, type WindowConfig, type WindowState } from './window.js';
 
 export class SavedStateError extends Error {

@@ -2,17 +2,18 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Logger } from 'pino';
-import { isStreamerError } from '../errors.js';
+import { isExpectedError } from '../errors.js';
 import type { LiveStream } from '../live-stream.js';
 import type { StreamerMetrics } from '../metrics.js';
 import type { MjpegHub } from '../mjpeg/hub.js';
 import type { Authorize } from './auth.js';
 import { errorBoundary } from './errors.js';
-import { metricsMiddleware } from './metrics.js';
+import { metricsMiddleware, registerMetricsRoute } from './metrics.js';
 import { registerMjpegRoutes } from './mjpeg-route.js';
 import { registerPartRoute } from './part-route.js';
 import { registerPlaylistRoute } from './playlist-route.js';
 import { registerPublishRoutes } from './publish-route.js';
+import { commonHeaders, type HeaderOptions } from './response-headers.js';
 import { registerSegmentRoute } from './segment-route.js';
 import { registerVendorRoute, webrootFiles } from './static-route.js';
 import { uploadLimit } from './upload-limit.js';
@@ -35,22 +36,21 @@ export interface AppDependencies {
   readonly maxUploads?: number | undefined;
 }
 
-const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Errors of clients that went away mid-response: worth a debug line, not an alarm.
 const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 export function createApp(deps: AppDependencies): Koa {
   const { live, logger, corsOrigin } = deps;
+  const headers: HeaderOptions = { corsOrigin };
   const app = new Koa();
 
   const decorate = (ctx: Context) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    if (corsOrigin !== null && READS.has(ctx.method)) ctx.set('Access-Control-Allow-Origin', corsOrigin);
+    ctx.set(commonHeaders(headers, ctx.method));
   };
 
   app.on('error', (error: NodeJS.ErrnoException, ctx?: Context) => {
     const where = { method: ctx?.method, path: ctx?.path };
-    if (isStreamerError(error)) logger.info({ code: error.code, ...where }, error.message);
+    if (isExpectedError(error)) logger.info({ code: error.code, ...where }, error.message);
     else if (error.code !== undefined && CLIENT_GONE.has(error.code)) logger.debug({ err: error, ...where }, 'client went away');
     else logger.error({ err: error, ...where }, 'request failed');
   });
@@ -80,9 +80,10 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = live.health();
   });
-  registerPlaylistRoute(router, live);
-  registerSegmentRoute(router, live);
-  registerPartRoute(router, live);
+  if (deps.metrics) registerMetricsRoute(router, deps.metrics);
+  registerPlaylistRoute(router, live, headers);
+  registerSegmentRoute(router, live, headers);
+  registerPartRoute(router, live, headers);
   registerMjpegRoutes(router, deps.mjpeg);
   registerVendorRoute(router, deps.hlsJsFile);
   registerPublishRoutes(router, { live, authorize: deps.authorize });

@@ -1,6 +1,7 @@
 // Bearer-token check for publishers. Both sides are hashed first so timingSafeEqual always
 // compares equal lengths and the time taken says nothing about the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseBearer } from '@hls-live/protocol';
 import { StreamerError } from '../errors.js';
 
 function digest(text: string): Buffer {
@@ -14,8 +15,8 @@ export function createAuthorizer(token: string | undefined): Authorize {
   if (token === undefined) return () => {};
   const expected = digest(token);
   return (header) => {
-    const match = /^Bearer\s+(.*?)\s*$/i.exec(header ?? '');
-    const ok = timingSafeEqual(digest(match?.[1] ?? ''), expected) && Boolean(match?.[1]);
+    const presented = parseBearer(header);
+    const ok = timingSafeEqual(digest(presented ?? ''), expected) && presented !== undefined;
     if (!ok) {
       throw new StreamerError(
         'UNAUTHORIZED',

@@ -1,5 +1,8 @@
-// Counts what Koa answers on the streamer's routes for the metrics, and serves `GET /metrics`.
-// Mounted first, outside the error boundary, so it sees every final status.
+// Counts what Koa answers on the streamer's routes for the metrics (mounted first, outside the
+// error boundary, so it sees every final status), and serves `GET /metrics` as a route, behind
+// the viewer token when there is one.
+import type Router from '@koa/router';
+import { PUBLISH_PREFIX } from '@hls-live/protocol';
 import type { Middleware } from 'koa';
 import type { LiveStream } from '../live-stream.js';
 import type { StreamerMetrics } from '../metrics.js';
@@ -7,7 +10,6 @@ import { PLAYLIST_PATH } from './playlist-route.js';
 
 export const METRICS_PATH = '/metrics';
 const SEGMENTS_PREFIX = '/segments/';
-const PUBLISH_PREFIX = '/publish/';
 
 /** What the metrics call one client: its address and user agent. */
 export function viewerKey(address: string | undefined, userAgent: string | undefined): string {
@@ -16,12 +18,6 @@ export function viewerKey(address: string | undefined, userAgent: string | undef
 
 export function metricsMiddleware(metrics: StreamerMetrics, live: LiveStream): Middleware {
   return async (ctx, next) => {
-    if (ctx.path === METRICS_PATH && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      ctx.set('Content-Type', metrics.contentType);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = await metrics.render();
-      return;
-    }
     const started = performance.now();
     await next();
     const { path, method, status } = ctx;
@@ -40,4 +36,12 @@ export function metricsMiddleware(metrics: StreamerMetrics, live: LiveStream): M
       if (file !== undefined) metrics.published(live.segment(file)?.length ?? ctx.request.length ?? 0, (performance.now() - started) / 1000);
     }
   };
+}
+
+export function registerMetricsRoute(router: Router, metrics: StreamerMetrics): void {
+  router.get(METRICS_PATH, async (ctx) => {
+    ctx.set('Content-Type', metrics.contentType);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await metrics.render();
+  });
 }

@@ -6,6 +6,7 @@ import { StreamerError } from '../errors.js';
 import { hasReached, mayArrive } from '../hls/parts.js';
 import type { WindowState } from '../hls/window.js';
 import type { LiveStream } from '../live-stream.js';
+import { type HeaderOptions, partHeaders } from './response-headers.js';
 
 export const PART_PATH = /^(\d{1,15})\.(\d{1,4})\.ts$/;
 
@@ -22,7 +23,7 @@ export function hold(ctx: Context, live: LiveStream, ready: (state: WindowState)
   return live.waitFor(ready, holdMs(live.state()), abort.signal).finally(() => ctx.res.off('close', onClose));
 }
 
-export function registerPartRoute(router: Router, live: LiveStream): void {
+export function registerPartRoute(router: Router, live: LiveStream, headers: HeaderOptions): void {
   router.get('/parts/:file', async (ctx) => {
     const name = ctx.params.file ?? '';
     const m = PART_PATH.exec(name);
@@ -38,8 +39,6 @@ export function registerPartRoute(router: Router, live: LiveStream): void {
     }
     if (!bytes) throw notFound();
     ctx.body = bytes;
-    ctx.set('Content-Type', 'video/mp2t');
-    // A part never changes, but its URL is only unique within one streamer run (sequence numbers).
-    ctx.set('Cache-Control', `public, max-age=${Math.round(holdMs(live.state()) / 1000)}`);
+    ctx.set(partHeaders(headers, Math.round(holdMs(live.state()) / 1000)));
   });
 }

@@ -1,15 +1,16 @@
 // GET /stream.m3u8: the cached render of the window, gzip-compressed when the client accepts it.
 import type Router from '@koa/router';
 import { StreamerError } from '../errors.js';
+import { parseBlockingQuery } from '../hls/blocking-query.js';
 import { checkBlockingRequest, hasReached } from '../hls/parts.js';
 import type { LiveStream } from '../live-stream.js';
-import { parseBlockingQuery } from '../protocol.js';
 import { hold } from './part-route.js';
 import { identityBody } from './response-cache.js';
+import { type HeaderOptions, playlistHeaders } from './response-headers.js';
 
 export const PLAYLIST_PATH = '/stream.m3u8';
 
-export function registerPlaylistRoute(router: Router, live: LiveStream): void {
+export function registerPlaylistRoute(router: Router, live: LiveStream, headers: HeaderOptions): void {
   router.get(PLAYLIST_PATH, async (ctx) => {
     // Blocking reload (RFC 8216bis 6.2.5.2): answer once the asked part or segment is listed.
     const blocking = parseBlockingQuery(ctx.query);
@@ -23,12 +24,6 @@ export function registerPlaylistRoute(router: Router, live: LiveStream): void {
     const playlist = live.playlist();
     const gzip = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
     ctx.body = gzip ? playlist.gzip : identityBody(playlist);
-    if (gzip) ctx.set('Content-Encoding', 'gzip');
-    ctx.set('Vary', 'Accept-Encoding');
-    ctx.set('Content-Type', 'application/vnd.apple.mpegurl');
-    // A live playlist changes every segment: no cache may keep it.
-    ctx.set('Cache-Control', 'no-cache, no-store, must-revalidate');
-    ctx.set('Pragma', 'no-cache');
-    ctx.set('Expires', '0');
+    ctx.set(playlistHeaders(headers, gzip));
   });
 }

@@ -2,8 +2,8 @@
 // before the live stream is touched, so a refused request changes nothing.
 import type { IncomingMessage } from 'node:http';
 import type Router from '@koa/router';
+import { PUBLISH_END_PATH, PUBLISH_PREFIX, parsePartHeaders, parsePublishHeaders, parsePublishPath, parseSessionHeader } from '@hls-live/protocol';
 import type { LiveStream } from '../live-stream.js';
-import { parsePartHeaders, parsePublishHeaders, parsePublishPath, parseSessionHeader } from '../protocol.js';
 import type { Authorize } from './auth.js';
 
 export interface PublishRouteOptions {
@@ -12,8 +12,6 @@ export interface PublishRouteOptions {
   /** How long a refused upload may keep sending before its connection is cut. */
   readonly discardMs?: number;
 }
-
-const PREFIX = '/publish/';
 
 // A refused upload's remaining bytes are read and dropped (never kept) so the client can read
 // the error response; a client that keeps sending past the grace time is disconnected.
@@ -34,16 +32,16 @@ export function registerPublishRoutes(router: Router, options: PublishRouteOptio
   const { live, authorize } = options;
   const discardMs = options.discardMs ?? 2000;
 
-  router.post('/publish/end', (ctx) => {
+  router.post(PUBLISH_END_PATH, (ctx) => {
     authorize(ctx.get('Authorization') || undefined);
-    parseSessionHeader(ctx.req.headers['x-publisher-session']);
+    parseSessionHeader(ctx.req.headers);
     ctx.body = live.end();
   });
 
-  router.post('/publish/*rest', async (ctx) => {
+  router.post(`${PUBLISH_PREFIX}*rest`, async (ctx) => {
     try {
       authorize(ctx.get('Authorization') || undefined);
-      const { name, duration } = parsePublishPath(ctx.path.slice(PREFIX.length));
+      const { name, duration } = parsePublishPath(ctx.path.slice(PUBLISH_PREFIX.length));
       const headers = parsePublishHeaders(ctx.req.headers, duration, Date.now());
       const part = parsePartHeaders(ctx.req.headers);
       if (part) {

@@ -3,11 +3,9 @@ import type Router from '@koa/router';
 import { StreamerError } from '../errors.js';
 import type { LiveStream } from '../live-stream.js';
 import { createExpires } from './response-cache.js';
+import { type HeaderOptions, SEGMENT_MAX_AGE_SECONDS, segmentHeaders } from './response-headers.js';
 
-/** Segments never change once published, so caches may keep them this long. */
-export const SEGMENT_MAX_AGE_SECONDS = 86_400;
-
-export function registerSegmentRoute(router: Router, live: LiveStream): void {
+export function registerSegmentRoute(router: Router, live: LiveStream, headers: HeaderOptions): void {
   const expires = createExpires(SEGMENT_MAX_AGE_SECONDS);
   router.get('/segments/:file', (ctx) => {
     const name = ctx.params.file ?? '';
@@ -16,8 +14,6 @@ export function registerSegmentRoute(router: Router, live: LiveStream): void {
       throw new StreamerError('SEGMENT_NOT_FOUND', 'No such segment: it was never published or has been retired.', { name: name.slice(0, 200) });
     }
     ctx.body = bytes;
-    ctx.set('Content-Type', 'video/mp2t');
-    ctx.set('Cache-Control', `public, max-age=${SEGMENT_MAX_AGE_SECONDS}, immutable`);
-    ctx.set('Expires', expires());
+    ctx.set(segmentHeaders(headers, expires()));
   });
 }

@@ -1,29 +1,18 @@
 // The MJPEG ingest: one WebSocket per publisher at /publish/mjpeg, authenticated on the upgrade
 // like the segment route. Binary messages carry frames into the hub; text messages tell the
-// publisher whether anyone is watching (docs/PROTOCOL.md, "MJPEG preview").
+// publisher whether anyone is watching (docs/PROTOCOL.md, "MJPEG preview"; the wire format is
+// @hls-live/protocol, preview.ts).
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import {
+  AUTH_CHALLENGE, closeReason, encodeDemandMessage, errorBody, frameCloseCode, isProtocolError, maxFrameMessageBytes, MJPEG_INGEST_PATH, parseFrameMessage,
+  PREVIEW_CLOSE_CODES, PREVIEW_HEARTBEAT_MS,
+} from '@hls-live/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isStreamerError, StreamerError } from '../errors.js';
+import { StreamerError } from '../errors.js';
 import type { Authorize } from '../http/auth.js';
-import { parseFrameMessage } from './frame.js';
 import type { MjpegHub } from './hub.js';
-
-export const MJPEG_INGEST_PATH = '/publish/mjpeg';
-
-/** WebSocket close codes the streamer uses (4000-4999 are the application's own). */
-export const CLOSE_CODES = {
-  /** Streamer shutting down. */
-  GOING_AWAY: 1001,
-  /** A text message from the publisher. */
-  UNSUPPORTED: 1003,
-  /** Message over `--max-mjpeg-frame-bytes` (sent by ws itself). */
-  TOO_BIG: 1009,
-  INVALID_FRAME: 4400,
-  REPLACED: 4409,
-  NOT_JPEG: 4415,
-} as const;
 
 export interface MjpegIngestOptions {
   readonly hub: MjpegHub;
@@ -31,7 +20,7 @@ export interface MjpegIngestOptions {
   readonly logger: Logger;
   /** Largest JPEG accepted, in bytes. */
   readonly maxFrameBytes: number;
-  /** Ping interval; a publisher that misses one is dropped. Default 15000. */
+  /** Ping interval; a publisher that misses one is dropped. Default PREVIEW_HEARTBEAT_MS (15000). */
   readonly heartbeatMs?: number;
 }
 
@@ -43,7 +32,7 @@ export interface MjpegIngest {
 
 // Refuses an upgrade with a plain HTTP response in the streamer's JSON error shape.
 function refuse(socket: Duplex, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(errorBody(code, message));
   const headers = {
     'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', Connection: 'close', ...extra,
   };
@@ -53,7 +42,8 @@ function refuse(socket: Duplex, status: number, code: string, message: string, e
 
 export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
   const { hub, authorize, logger } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes + 8, perMessageDeflate: false, clientTracking: true });
+  // Over maxPayload, ws itself closes with PREVIEW_CLOSE_CODES.TOO_BIG (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameMessageBytes(options.maxFrameBytes), perMessageDeflate: false, clientTracking: true });
   let current: WebSocket | undefined;
   const alive = new WeakSet<WebSocket>();
 
@@ -67,27 +57,25 @@ export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
       alive.delete(ws);
       ws.ping();
     }
-  }, options.heartbeatMs ?? 15_000);
+  }, options.heartbeatMs ?? PREVIEW_HEARTBEAT_MS);
   heartbeat.unref();
 
   const sendDemand = (demand: boolean) => {
-    if (current && current.readyState === current.OPEN) current.send(JSON.stringify({ demand }));
+    if (current && current.readyState === current.OPEN) current.send(encodeDemandMessage(demand));
   };
   const unsubscribe = hub.onDemand(sendDemand);
 
   const refuseFrame = (ws: WebSocket, error: unknown) => {
-    const code = isStreamerError(error) && error.code === 'NOT_JPEG' ? CLOSE_CODES.NOT_JPEG : CLOSE_CODES.INVALID_FRAME;
-    const streamerCode = isStreamerError(error) ? error.code : 'INVALID_FRAME';
+    const code = isProtocolError(error) && error.code === 'NOT_JPEG' ? 'NOT_JPEG' : 'INVALID_FRAME';
     const message = error instanceof Error ? error.message : String(error);
-    logger.warn({ code: streamerCode }, `MJPEG frame refused: ${message}`);
-    // Close reasons are limited to 123 bytes.
-    ws.close(code, `${streamerCode}: ${message}`.slice(0, 120));
+    logger.warn({ code }, `MJPEG frame refused: ${message}`);
+    ws.close(frameCloseCode(code), closeReason(code, message));
   };
 
   const accept = (ws: WebSocket, req: IncomingMessage) => {
     if (current) {
       logger.info('a newer MJPEG publisher connected: closing the previous one');
-      current.close(CLOSE_CODES.REPLACED, 'REPLACED: a newer publisher connection took over');
+      current.close(PREVIEW_CLOSE_CODES.REPLACED, closeReason('REPLACED', 'a newer publisher connection took over'));
     }
     current = ws;
     alive.add(ws);
@@ -97,7 +85,7 @@ export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (ws !== current) return;
       if (!isBinary) {
-        ws.close(CLOSE_CODES.UNSUPPORTED, 'only binary frame messages are accepted');
+        ws.close(PREVIEW_CLOSE_CODES.UNSUPPORTED, 'only binary frame messages are accepted');
         return;
       }
       try {
@@ -113,7 +101,7 @@ export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
       hub.setPublisherConnected(false);
       logger.info({ code }, 'MJPEG publisher disconnected; viewers keep the last frame');
     });
-    ws.send(JSON.stringify({ demand: hub.demand() }));
+    ws.send(encodeDemandMessage(hub.demand()));
   };
 
   return {
@@ -128,7 +116,7 @@ export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
       } catch (error) {
         const message = error instanceof StreamerError ? error.message : 'Unauthorized.';
         logger.info({ code: 'UNAUTHORIZED', path }, message);
-        refuse(socket, 401, 'UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer' });
+        refuse(socket, 401, 'UNAUTHORIZED', message, { 'WWW-Authenticate': AUTH_CHALLENGE });
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
@@ -136,7 +124,7 @@ export function createMjpegIngest(options: MjpegIngestOptions): MjpegIngest {
     close() {
       clearInterval(heartbeat);
       unsubscribe();
-      for (const ws of wss.clients) ws.close(CLOSE_CODES.GOING_AWAY, 'streamer shutting down');
+      for (const ws of wss.clients) ws.close(PREVIEW_CLOSE_CODES.GOING_AWAY, 'streamer shutting down');
       // Connections that do not finish the closing handshake are cut by the server's close().
       wss.close();
     },

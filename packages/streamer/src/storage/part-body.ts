@@ -1,11 +1,9 @@
 // A Low-Latency HLS part's body, read into memory with the same MPEG-TS framing check as a
 // segment's: parts live seconds, so they never touch the disk (their segment does).
 import type { Readable } from 'node:stream';
+import { MAX_PART_BYTES } from '@hls-live/protocol';
 import { StreamerError } from '../errors.js';
 import { createTsCheck } from './ts-check.js';
-
-/** A part is a fraction of a segment; 16 MiB is 0.2 s at 640 Mbit/s. */
-export const MAX_PART_BYTES = 16 * 1024 * 1024;
 
 function tooLarge(): StreamerError {
   return new StreamerError('BODY_TOO_LARGE', `Part is over the limit of ${MAX_PART_BYTES} bytes.`, { maxPartBytes: MAX_PART_BYTES });

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
-import { encodeFrameMessage } from '../../src/mjpeg/frame.js';
+import { encodeFrameMessage } from '@hls-live/protocol';
 
 const run = promisify(execFile);
 

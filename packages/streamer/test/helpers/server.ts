@@ -98,6 +98,27 @@ export function publish(port: number, p: Publish): Promise<RawResponse> {
   return raw(port, { method: 'POST', path: `/publish/${p.name}/${p.duration ?? 1}`, headers, body: p.body ?? Buffer.alloc(0) });
 }
 
+export interface PublishPart {
+  /** The segment the part belongs to. */
+  readonly segment: string;
+  readonly index: number;
+  readonly body: Buffer;
+  /** The last part of its segment. */
+  readonly last?: boolean;
+  readonly token?: string;
+}
+
+/** A Low-Latency HLS part of 0.2 s (1 s segments); the first of a segment is independent. */
+export function publishPart(port: number, p: PublishPart): Promise<RawResponse> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'video/mp2t', 'X-Publisher-Session': 'session-a', 'X-Target-Duration': '1',
+    'X-Part-Index': String(p.index), 'X-Part-Target': '0.2', 'X-Independent': p.index === 0 ? '1' : '0',
+    ...(p.last ? { 'X-Segment-End': '1' } : {}),
+  };
+  if (p.token !== undefined) headers.Authorization = `Bearer ${p.token}`;
+  return raw(port, { method: 'POST', path: `/publish/${p.segment}/0.2`, headers, body: p.body });
+}
+
 export function endStream(port: number, token?: string): Promise<RawResponse> {
   const headers: Record<string, string> = { 'X-Publisher-Session': 'session-a' };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;

@@ -3,8 +3,10 @@ import { request } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPublishExposure, isLoopbackHost } from '../../src/http/exposure.js';
-import { createStreamer } from '../../src/streamer.js';
+import { resolveOptions } from '../../src/options.js';
+import { createStreamer, serverTimeouts } from '../../src/streamer.js';
 import { makeSegment, tempDir } from '../helpers/fixtures.js';
+import { slowClient } from '../helpers/slow-client.js';
 import { publish, raw, startServer } from '../helpers/server.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -85,6 +87,46 @@ describe('viewer token', () => {
 });
 
 describe('slow clients', () => {
+  // Node checks these deadlines every connectionsCheckingInterval (30 s unless set): without
+  // setting it, both clients below stay open for up to 30 s past their deadline.
+  const HEADERS_S = 1;
+  const REQUEST_S = 2;
+
+  it('cuts off a slow-loris client that never finishes its headers at the headers timeout', async () => {
+    const server = await startServer({ requestTimeoutSeconds: REQUEST_S, headersTimeoutSeconds: HEADERS_S });
+    try {
+      // Half the headers, then one more header line every 150 ms: never idle, never done.
+      const result = await slowClient(server.port, 'GET /stream.m3u8 HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: 1\r\n', 150);
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(HEADERS_S * 1000 - 200);
+      expect(result.closedAfterMs).toBeLessThanOrEqual(HEADERS_S * 1000 + 1500);
+      expect(result.received).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts off a client sending its body too slowly at the request timeout, not at the headers timeout', async () => {
+    const server = await startServer({ requestTimeoutSeconds: REQUEST_S, headersTimeoutSeconds: HEADERS_S });
+    try {
+      const packet = Buffer.alloc(188, 0);
+      packet[0] = 0x47;
+      const head = `POST /publish/slow.ts/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp2t\r\nContent-Length: ${188 * 1000}\r\n\r\n`;
+      const result = await slowClient(server.port, Buffer.concat([Buffer.from(head), packet]), packet, 100);
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_S * 1000 - 200);
+      expect(result.closedAfterMs).toBeLessThanOrEqual(REQUEST_S * 1000 + 1500);
+      // The upload was abandoned: nothing listed, and the server still answers.
+      expect(server.streamer.live.state().segments).toHaveLength(0);
+      expect((await raw(server.port, { path: '/healthz' })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the headers timeout within the request timeout', () => {
+    expect(serverTimeouts(resolveOptions({ requestTimeoutSeconds: 3, headersTimeoutSeconds: 20 }))).toMatchObject({ requestTimeout: 3000, headersTimeout: 3000 });
+    expect(serverTimeouts(resolveOptions({}))).toEqual({ requestTimeout: 60_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 });
+  });
+
   it('refuses uploads over --max-uploads with 503 TOO_MANY_UPLOADS while others stream in, then takes them again', async () => {
     const server = await startServer({ maxUploads: 2 });
     // Two uploads that send a first packet and then hold their bodies open.

@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrameMessage, isWholeJpeg, parseFrameMessage, PREAMBLE, renderPart } from '../../src/mjpeg/frame.js';
+import { PREAMBLE, renderPart } from '../../src/mjpeg/frame.js';
 import { createMultipartParser, type Part } from '../helpers/mjpeg.js';
 
 const jpeg = Buffer.from([0xff, 0xd8, 0x01, 0x02, 0x03, 0xff, 0xd9]);
-
-describe('MJPEG frame messages', () => {
-  it('round-trips the capture time and the JPEG', () => {
-    const parsed = parseFrameMessage(encodeFrameMessage(1_700_000_000_123.5, jpeg));
-    expect(parsed.captureTime).toBe(1_700_000_000_123.5);
-    expect(parsed.jpeg.equals(jpeg)).toBe(true);
-  });
-
-  it.each<[string, Buffer, string]>([
-    ['too short', Buffer.alloc(10), 'INVALID_FRAME'],
-    ['a zero capture time', encodeFrameMessage(0, jpeg), 'INVALID_FRAME'],
-    ['a NaN capture time', encodeFrameMessage(Number.NaN, jpeg), 'INVALID_FRAME'],
-    ['no SOI', encodeFrameMessage(1, Buffer.from([0x00, 0xd8, 1, 2, 0xff, 0xd9])), 'NOT_JPEG'],
-    ['no EOI (a cut JPEG)', encodeFrameMessage(1, jpeg.subarray(0, 5)), 'NOT_JPEG'],
-  ])('refuses %s', (_name, message, code) => {
-    expect(() => parseFrameMessage(message)).toThrow(expect.objectContaining({ code }));
-  });
-
-  it('checks SOI and EOI', () => {
-    expect(isWholeJpeg(jpeg)).toBe(true);
-    expect(isWholeJpeg(Buffer.from([0xff, 0xd8, 0xff, 0xd8]))).toBe(false);
-  });
-});
 
 describe('renderPart', () => {
   it('writes headers, the body and the next boundary, and parses back', () => {

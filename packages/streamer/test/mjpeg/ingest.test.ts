@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { encodeFrameMessage } from '../../src/mjpeg/frame.js';
+import { encodeFrameMessage } from '@hls-live/protocol';
 import { tempDir } from '../helpers/fixtures.js';
 import { connectPublisher, makeJpegs, until } from '../helpers/mjpeg.js';
 import { useServers } from '../helpers/server.js';

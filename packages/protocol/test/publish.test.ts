@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS_SESSION, parseBlockingQuery, parseDuration, parsePartHeaders, parsePublishHeaders, parsePublishPath } from '../src/protocol.js';
+import {
+  ANONYMOUS_SESSION, endHeaders, formatSeconds, isSessionId, parseDuration, parsePublishHeaders, parsePublishPath, publishPath, segmentHeaders,
+} from '../src/publish.js';
 
 const NOW = Date.parse('2024-05-01T10:00:00.000Z');
 
@@ -81,39 +83,25 @@ describe('parsePublishHeaders', () => {
   });
 });
 
-describe('parsePartHeaders (Low-Latency HLS)', () => {
-  it('is undefined without X-Part-Index: a whole segment', () => {
-    expect(parsePartHeaders({ 'x-part-target': '0.2' })).toBeUndefined();
+describe('building requests', () => {
+  it('writes the path with the name percent-encoded and the duration in plain digits', () => {
+    expect(publishPath('cam-00001.ts', 2.002)).toBe('/publish/cam-00001.ts/2.002');
+    expect(publishPath('a b.ts', 2)).toBe('/publish/a%20b.ts/2');
   });
 
-  it('reads a part', () => {
-    expect(parsePartHeaders({ 'x-part-index': '0', 'x-independent': '1', 'x-part-target': '0.333333' })).toEqual({ index: 0, independent: true, end: false, declaredPartTarget: 0.333333 });
-    expect(parsePartHeaders({ 'x-part-index': '9', 'x-segment-end': '1' })).toEqual({ index: 9, independent: false, end: true, declaredPartTarget: undefined });
+  it.each([[2, '2'], [2.002, '2.002'], [0.333333, '0.333333'], [1e-7, '0.0000001'], [2.5e-8, '0.000000025']])('formats %d seconds as `%s`', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
   });
 
-  it.each([
-    [{ 'x-part-index': '-1' }, 'X-Part-Index'],
-    [{ 'x-part-index': '1.5' }, 'X-Part-Index'],
-    [{ 'x-part-index': '10000' }, 'X-Part-Index'],
-    [{ 'x-part-index': '0', 'x-part-target': '0' }, 'X-Part-Target'],
-    [{ 'x-part-index': '0', 'x-part-target': '11' }, 'X-Part-Target'],
-    [{ 'x-part-index': '0', 'x-independent': 'yes' }, 'X-Independent'],
-    [{ 'x-part-index': '0', 'x-segment-end': '2' }, 'X-Segment-End'],
-  ])('refuses %j naming %s', (headers, header) => {
-    expect(() => parsePartHeaders(headers)).toThrow(expect.objectContaining({ code: 'INVALID_HEADER', details: { header } }));
-  });
-});
-
-describe('parseBlockingQuery (RFC 8216bis 6.2.5.2)', () => {
-  it.each([
-    [{}, undefined],
-    [{ _HLS_msn: '12' }, { msn: 12, part: undefined }],
-    [{ _HLS_msn: '12', _HLS_part: '0' }, { msn: 12, part: 0 }],
-  ])('reads %j', (query, expected) => {
-    expect(parseBlockingQuery(query)).toEqual(expected);
+  it('writes the segment headers, lower-case, the token only when there is one', () => {
+    const programDateTime = new Date('2024-05-01T09:59:58.500Z');
+    expect(segmentHeaders({ session: 's1', programDateTime, targetDuration: 2, token: undefined })).toEqual({
+      'x-publisher-session': 's1', 'content-type': 'video/mp2t', 'x-program-date-time': '2024-05-01T09:59:58.500Z', 'x-target-duration': '2',
+    });
+    expect(endHeaders('s1', 'tok')).toEqual({ 'x-publisher-session': 's1', authorization: 'Bearer tok' });
   });
 
-  it.each([[{ _HLS_part: '1' }], [{ _HLS_msn: 'x' }], [{ _HLS_msn: '-1' }], [{ _HLS_msn: '1', _HLS_part: '1.5' }]])('refuses %j', (query) => {
-    expect(() => parseBlockingQuery(query)).toThrow(expect.objectContaining({ code: 'INVALID_BLOCKING_REQUEST' }));
+  it.each([['p1', true], ['pm3k2x1a2b3cr12', true], ['a'.repeat(64), true], ['', false], ['a.b', false], ['a'.repeat(65), false]])('session `%s` valid: %s', (id, valid) => {
+    expect(isSessionId(id)).toBe(valid);
   });
 });
