@@ -145,9 +145,9 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
   const publisher = createPublisher({
     device: flags.device, input: flags.input, streamer: flags.streamer, ...flags.size, fps: flags.fps,
     segmentSeconds: flags.segmentSeconds, partSeconds: flags.partSeconds, bitrate: flags.bitrate, token: flags.token, queue: flags.queue,
+    // With detection and the preview off the stage needs no frames, so the publisher runs its direct
+    // pipeline (one ffmpeg captures, encodes and segments; issue 5, publishing cost).
     platform: io.platform, logger, stage,
-    // Nothing needs the raw frames: one ffmpeg captures, encodes and segments (issue 5, publishing cost).
-    direct: !detector && !flags.mjpeg,
   });
   if (statusLine) publisher.on('status', (status) => statusLine.render(status));
   const metrics = flags.metricsPort === undefined ? undefined : createPublisherMetrics({ publisher, fps: flags.fps, detect: detector });

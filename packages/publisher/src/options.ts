@@ -1,5 +1,6 @@
 // One options object for the publisher, its defaults in one place, and the validators that both
 // the CLI (through commander parsers) and `createPublisher` (for API callers) go through.
+import { MAX_SEGMENT_SECONDS } from '@hls-live/protocol';
 import { OptionError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -41,6 +42,12 @@ export interface PublisherOptions {
   /** Upload retry backoff: first delay and cap in milliseconds. Default 250 and 4000. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** An upload not answered within this many milliseconds is abandoned and retried. Default 15 000. */
+  uploadTimeoutMs?: number;
+  /** Encoder deaths within `encoderFailureWindowMs` that end the publisher (each one before is restarted). Default 5. */
+  encoderFailures?: number;
+  /** Default 60 000 ms. */
+  encoderFailureWindowMs?: number;
 }
 
 export type Source =
@@ -66,6 +73,9 @@ export interface ResolvedOptions {
   tempDir: string | undefined;
   retryMinMs: number;
   retryMaxMs: number;
+  uploadTimeoutMs: number;
+  encoderFailures: number;
+  encoderFailureWindowMs: number;
 }
 
 export const DEFAULTS = {
@@ -79,6 +89,9 @@ export const DEFAULTS = {
   queue: 10,
   retryMinMs: 250,
   retryMaxMs: 4000,
+  uploadTimeoutMs: 15_000,
+  encoderFailures: 5,
+  encoderFailureWindowMs: 60_000,
 } as const;
 
 export function parsePositiveInt(option: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -110,8 +123,8 @@ export function parseSize(value: string, option = '--size'): { width: number; he
 
 export function parseSegmentSeconds(value: string): number {
   const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  // The streamer accepts target durations 1..30 and durations in (0, 30]; below 0.5 s HLS makes no sense.
-  if (!(n >= 0.5 && n <= 30)) throw new OptionError('--segment-seconds', 'a number of seconds from 0.5 to 30', value);
+  // The streamer accepts durations in (0, MAX_SEGMENT_SECONDS]; below 0.5 s HLS makes no sense.
+  if (!(n >= 0.5 && n <= MAX_SEGMENT_SECONDS)) throw new OptionError('--segment-seconds', `a number of seconds from 0.5 to ${MAX_SEGMENT_SECONDS}`, value);
   return n;
 }
 
@@ -204,7 +217,7 @@ const isInt = (min: number, max: number) => (v: number) => Number.isInteger(v) &
 export function resolveOptions(options: PublisherOptions = {}): ResolvedOptions {
   const width = check('--size', options.width, DEFAULTS.width, (v) => isInt(16, 7680)(v) && v % 2 === 0, 'an even width from 16 to 7680');
   const height = check('--size', options.height, DEFAULTS.height, (v) => isInt(16, 4320)(v) && v % 2 === 0, 'an even height from 16 to 4320');
-  const segmentSeconds = check('--segment-seconds', options.segmentSeconds, DEFAULTS.segmentSeconds, (v) => v >= 0.5 && v <= 30, 'a number of seconds from 0.5 to 30');
+  const segmentSeconds = check('--segment-seconds', options.segmentSeconds, DEFAULTS.segmentSeconds, (v) => v >= 0.5 && v <= MAX_SEGMENT_SECONDS, `a number of seconds from 0.5 to ${MAX_SEGMENT_SECONDS}`);
   const fps = check('--fps', options.fps, DEFAULTS.fps, isInt(1, 120), 'an integer from 1 to 120');
   return {
     source: parseSource(options.device, options.input),
@@ -222,5 +235,8 @@ export function resolveOptions(options: PublisherOptions = {}): ResolvedOptions 
     tempDir: options.tempDir,
     retryMinMs: check('retryMinMs', options.retryMinMs, DEFAULTS.retryMinMs, isInt(1, 60_000), 'a delay in ms'),
     retryMaxMs: check('retryMaxMs', options.retryMaxMs, DEFAULTS.retryMaxMs, isInt(1, 600_000), 'a delay in ms'),
+    uploadTimeoutMs: check('uploadTimeoutMs', options.uploadTimeoutMs, DEFAULTS.uploadTimeoutMs, isInt(100, 600_000), 'a timeout in ms from 100 to 600000'),
+    encoderFailures: check('encoderFailures', options.encoderFailures, DEFAULTS.encoderFailures, isInt(1, 1000), 'an integer from 1 to 1000'),
+    encoderFailureWindowMs: check('encoderFailureWindowMs', options.encoderFailureWindowMs, DEFAULTS.encoderFailureWindowMs, isInt(1, 3_600_000), 'a window in ms'),
   };
 }

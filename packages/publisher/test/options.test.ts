@@ -72,7 +72,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ platform: 'linux' })).toEqual({
       source: { kind: 'device', device: '0' }, streamer: DEFAULTS.streamer, width: 640, height: 480, fps: 30, segmentSeconds: 2,
       bitrate: 1_500_000, token: undefined, queue: 10, platform: 'linux', ffmpegPath: undefined, tempDir: undefined,
-      retryMinMs: 250, retryMaxMs: 4000,
+      retryMinMs: 250, retryMaxMs: 4000, uploadTimeoutMs: 15_000, encoderFailures: 5, encoderFailureWindowMs: 60_000,
     });
   });
 
@@ -83,6 +83,8 @@ describe('resolveOptions', () => {
     [{ height: 0 }, '--size'],
     [{ segmentSeconds: 40 }, '--segment-seconds'],
     [{ bitrate: -1 }, '--bitrate'],
+    [{ uploadTimeoutMs: 0 }, 'uploadTimeoutMs'],
+    [{ encoderFailures: 0 }, 'encoderFailures'],
     [{ queue: 0 }, '--queue'],
     [{ streamer: 'nope' }, '--streamer'],
     [{ device: '0', input: 'test' }, '--input'],

@@ -1,13 +1,14 @@
-// A real pipeline: ffmpeg's test pattern -> frames -> identity stage -> libx264 -> segments ->
-// a real HTTP server standing in for the streamer.
+// A real pipeline: ffmpeg's test pattern -> frames -> a frame stage -> libx264 -> segments -> a
+// real HTTP server recording what it gets, or the real streamer where its answers matter.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, FfmpegExitError, OptionError, type Frame, type FrameStage, type Publisher } from '../src/index.js';
+import { createIdentityStage, createPublisher, FfmpegExitError, OptionError, type Frame, type FrameStage, type Publisher } from '../src/index.js';
 import { startPublishServer, type PublishServer } from './helpers/publish-server.js';
 import { isAlive, isMpegTs, probeFile } from './helpers/media.js';
+import { startStreamer, waitFor, type RealStreamer } from './helpers/streamer.js';
 
 let server: PublishServer;
 let work: string;
@@ -115,10 +116,13 @@ function isGone(pid: number): boolean {
   return !existsSync(`/proc/${pid}`);
 }
 
+/** A stage that needs the frames and changes nothing: it puts the publisher on the piped pipeline. */
+const passthrough = (): FrameStage => ({ name: 'passthrough', needsFrames: true, async start() {}, process() {}, async stop() {} });
+
 describe('createPublisher failures', () => {
   it('restarts a capture that dies, keeps publishing in the same session, and leaves no ffmpeg behind', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50,
+      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50, stage: passthrough(),
     });
     await publisher.start();
     const [capture, encoder] = publisher.pids();
@@ -135,19 +139,6 @@ describe('createPublisher failures', () => {
     expect(running.every(isGone)).toBe(true);
   });
 
-  it('reports an encoder that dies as an error event, and still stops cleanly', async () => {
-    const publisher = createPublisher({ input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, tempDir: work });
-    await publisher.start();
-    const [capture, encoder] = publisher.pids();
-    const failed = new Promise<Error>((resolve) => publisher.on('error', resolve));
-    process.kill(encoder!, 'SIGKILL');
-    const error = await failed;
-    expect(error).toBeInstanceOf(FfmpegExitError);
-    expect(error).toMatchObject({ code: 'FFMPEG_EXIT', role: 'encoder', signal: 'SIGKILL' });
-    await publisher.stop();
-    expect(isGone(capture!)).toBe(true);
-  });
-
   it('refuses a missing input file before starting ffmpeg', async () => {
     const publisher = createPublisher({ input: join(work, 'missing.mp4'), streamer: server.url, tempDir: work });
     await expect(publisher.start()).rejects.toBeInstanceOf(OptionError);
@@ -155,9 +146,10 @@ describe('createPublisher failures', () => {
     expect(existsSync(join(work, 'missing.mp4'))).toBe(false);
   });
 
-  it('refuses a missing Linux camera with a hint', async () => {
-    const publisher = createPublisher({ device: '7', platform: 'linux', streamer: server.url, tempDir: work });
+  it.each([['piped', passthrough], ['direct', createIdentityStage]])('refuses a missing Linux camera with a hint (%s)', async (_mode, stage) => {
+    const publisher = createPublisher({ device: '7', platform: 'linux', streamer: server.url, tempDir: work, stage: stage() });
     await expect(publisher.start()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', message: expect.stringMatching(/--list-devices/) });
+    expect(publisher.pids()).toEqual([]);
   });
 });
 
@@ -175,11 +167,84 @@ function ffmpegChildren(): number[] {
   });
 }
 
+describe('createPublisher, encoder death (against the real streamer)', () => {
+  let real: RealStreamer;
+  beforeAll(async () => {
+    real = await startStreamer();
+  });
+  afterAll(async () => {
+    await real.close();
+  });
+
+  it('restarts an encoder that dies as a new session: capture runs on, new segments arrive after a discontinuity', async () => {
+    const publisher = createPublisher({
+      input: 'test', streamer: real.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, bitrate: 200_000, tempDir: work, retryMinMs: 50,
+      stage: passthrough(),
+    });
+    const errors: Error[] = [];
+    publisher.on('error', (error) => errors.push(error));
+    await publisher.start();
+    await waitFor('2 segments', () => real.sessions().length >= 2);
+    const [capture, encoder] = publisher.pids();
+    process.kill(encoder!, 'SIGKILL');
+    const restarted = `${publisher.sessionId}r1`;
+    await waitFor('2 segments from the restarted encoder', () => real.sessions().filter((s) => s === restarted).length >= 2, 30_000);
+    // The same capture fed the new encoder; the publisher never failed.
+    expect(publisher.pids()).toHaveLength(2);
+    expect(publisher.pids()[0]).toBe(capture);
+    expect(publisher.pids()[1]).not.toBe(encoder);
+    expect(isGone(encoder!)).toBe(true);
+    expect(errors).toEqual([]);
+    expect(publisher.status().state).toBe('running');
+    const sessions = real.sessions();
+    expect(sessions.slice(0, sessions.indexOf(restarted)).every((s) => s === publisher.sessionId)).toBe(true);
+    const playlist = await real.playlist();
+    expect(playlist).toMatch(new RegExp(`#EXT-X-DISCONTINUITY\n(#[^\n]*\n)*[^\n]*${restarted}-00000\.ts`));
+    expect(real.streamer.live.state().segments.find((s) => s.name === `${restarted}-00000.ts`)?.discontinuity).toBe(true);
+    await publisher.stop();
+    expect(publisher.status().state).toBe('stopped');
+    expect(ffmpegChildren()).toEqual([]);
+  });
+
+  it('ends with an error after repeated encoder deaths within the window, and leaves no ffmpeg behind', async () => {
+    const publisher = createPublisher({
+      input: 'test', streamer: real.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, bitrate: 200_000, tempDir: work, retryMinMs: 50,
+      stage: passthrough(), encoderFailures: 3, encoderFailureWindowMs: 60_000,
+    });
+    const failed = new Promise<Error>((resolve) => publisher.on('error', resolve));
+    let settled: Error | undefined;
+    void failed.then((error) => (settled = error));
+    await publisher.start();
+    const killed: number[] = [];
+    for (let n = 0; n < 3; n++) {
+      await waitFor(`encoder ${n}`, () => publisher.pids().length === 2 && !killed.includes(publisher.pids()[1]!));
+      // Not given up before the third death.
+      expect(settled).toBeUndefined();
+      const encoder = publisher.pids()[1]!;
+      killed.push(encoder);
+      process.kill(encoder, 'SIGKILL');
+    }
+    const error = await failed;
+    expect(error).toBeInstanceOf(FfmpegExitError);
+    expect(error).toMatchObject({ code: 'FFMPEG_EXIT', role: 'encoder', signal: 'SIGKILL' });
+    // No fourth encoder.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(publisher.pids()).toHaveLength(1);
+    await publisher.stop();
+    expect(killed.every(isGone)).toBe(true);
+    expect(ffmpegChildren()).toEqual([]);
+  });
+});
+
 describe('createPublisher direct (detection and preview off)', () => {
+  it('is the pipeline of a stage that needs no frames (the default identity stage)', async () => {
+    expect(createIdentityStage().needsFrames).toBe(false);
+  });
+
   it('runs exactly one ffmpeg and publishes valid segments with increasing program date-times', async () => {
     const before = server.segments().length;
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 1, bitrate: 400_000, tempDir: work, direct: true,
+      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 1, bitrate: 400_000, tempDir: work,
     });
     await publisher.start();
     expect(publisher.pids()).toHaveLength(1);
@@ -210,7 +275,7 @@ describe('createPublisher direct (detection and preview off)', () => {
 
   it('restarts an ffmpeg that dies as a new session (the streamer marks a discontinuity)', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50, direct: true,
+      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50,
     });
     await publisher.start();
     const [first] = publisher.pids();

@@ -1,10 +1,10 @@
 // Keeps one WebSocket to the streamer's MJPEG ingest open (reconnecting with backoff), sends
 // JPEGs only while the streamer says someone is watching, and drops a JPEG rather than queue it
-// behind one still on its way. Wire format: docs/PROTOCOL.md, "MJPEG preview".
+// behind one still on its way. Wire format: docs/PROTOCOL.md, "MJPEG preview" (@hls-live/protocol, preview.ts).
+import { authHeaders, encodeFrameMessage, parseDemandMessage, PREVIEW_CLOSE_CODES, previewUrl } from '@hls-live/protocol';
 import { WebSocket } from 'ws';
 import { UnauthorizedError } from '../errors.js';
-
-export const MJPEG_INGEST_PATH = '/publish/mjpeg';
+import { backoff } from '../retry/backoff.js';
 
 /** Structurally compatible with pino's `Logger`. */
 export interface MjpegLogger {
@@ -37,24 +37,14 @@ export interface MjpegSender {
   stop(): Promise<void>;
 }
 
-/** `http://host:8080/base` -> `ws://host:8080/base/publish/mjpeg`. */
-export function ingestUrl(streamer: string): string {
-  const url = new URL(streamer);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}${MJPEG_INGEST_PATH}`;
-  return url.toString();
-}
-
 const silent: MjpegLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createMjpegSender(options: MjpegSenderOptions): MjpegSender {
   const logger = options.logger ?? silent;
-  const url = ingestUrl(options.streamer);
-  const minMs = options.retryMinMs ?? 250;
-  const maxMs = options.retryMaxMs ?? 4000;
+  const url = previewUrl(options.streamer);
+  const delays = backoff({ minMs: options.retryMinMs ?? 250, maxMs: options.retryMaxMs ?? 4000 });
   let ws: WebSocket | undefined;
   let demand = false;
-  let delay = minMs;
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
   let failures = 0;
@@ -71,27 +61,22 @@ export function createMjpegSender(options: MjpegSenderOptions): MjpegSender {
     timer = setTimeout(() => {
       timer = undefined;
       connect();
-    }, delay);
-    delay = Math.min(maxMs, delay * 2);
+    }, delays.next());
   };
 
   const connect = () => {
-    const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
-    const socket = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 5000 });
+    const socket = new WebSocket(url, { headers: authHeaders(options.token), perMessageDeflate: false, handshakeTimeout: 5000 });
     ws = socket;
     socket.on('open', () => {
-      delay = minMs;
+      delays.reset();
       if (failures > 0) logger.info({ url }, 'MJPEG connection restored');
       failures = 0;
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
-      try {
-        const message = JSON.parse(String(data)) as { demand?: unknown };
-        if (typeof message.demand === 'boolean') setDemand(message.demand);
-      } catch {
-        logger.warn({ message: String(data).slice(0, 200) }, 'unreadable MJPEG control message');
-      }
+      const wanted = parseDemandMessage(String(data));
+      if (wanted === undefined) logger.warn({ message: String(data).slice(0, 200) }, 'unreadable MJPEG control message');
+      else setDemand(wanted);
     });
     socket.on('unexpected-response', (_req, res) => {
       res.resume();
@@ -128,10 +113,7 @@ export function createMjpegSender(options: MjpegSenderOptions): MjpegSender {
     send(jpeg, captureTime) {
       const socket = ws;
       if (!demand || !socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > 0) return false;
-      const head = Buffer.allocUnsafe(8);
-      head.writeDoubleBE(captureTime, 0);
-      // 8 bytes of big-endian float64 capture time, then the JPEG.
-      socket.send(Buffer.concat([head, jpeg]), { binary: true });
+      socket.send(encodeFrameMessage(captureTime, jpeg), { binary: true });
       return true;
     },
     get demand() {
@@ -150,7 +132,7 @@ export function createMjpegSender(options: MjpegSenderOptions): MjpegSender {
       if (!socket || socket.readyState === WebSocket.CLOSED) return;
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-      else socket.close(1000, 'publisher stopping');
+      else socket.close(PREVIEW_CLOSE_CODES.NORMAL, 'publisher stopping');
       const timeout = setTimeout(() => socket.terminate(), 1000);
       await closed;
       clearTimeout(timeout);

@@ -3,7 +3,7 @@
 // long-lived ffmpeg make a JPEG of it, which the sender pushes to the streamer. It never makes
 // the frame loop wait: a frame that finds ffmpeg or the socket busy is skipped.
 import { locateFfmpeg } from '../ffmpeg/locate.js';
-import type { Frame, FrameStage, StreamInfo } from '../pipeline/stage.js';
+import { needsFrames, type Frame, type FrameStage, type StreamInfo } from '../pipeline/stage.js';
 import { createJpegEncoder, type JpegEncoder } from './encoder.js';
 import { resolveMjpegOptions, type MjpegOptions } from './options.js';
 import { createMjpegSender, type MjpegLogger, type MjpegSender } from './sender.js';
@@ -78,6 +78,8 @@ export function createMjpegTap(tapOptions: MjpegTapOptions): MjpegTap {
 
   return {
     name: 'mjpeg',
+    // A preview that is off wants no frames, so it does not keep the publisher off its direct pipeline.
+    needsFrames: options.enabled,
     options,
 
     async start(info: StreamInfo) {
@@ -132,6 +134,7 @@ export function createMjpegTap(tapOptions: MjpegTapOptions): MjpegTap {
 export function withMjpegTap(stage: FrameStage, tap: MjpegTap): FrameStage {
   return {
     name: `${stage.name}+${tap.name}`,
+    needsFrames: needsFrames(stage) || needsFrames(tap),
     async start(info) {
       await stage.start(info);
       await tap.start(info);

@@ -1,6 +1,7 @@
 // Turns the encoder's csv segment list into finished segments with exact durations and the
 // wall-clock time their first frame was captured (their program date-time).
 import { join } from 'node:path';
+import type { PartOf } from '@hls-live/protocol';
 
 export interface SegmentListEntry {
   name: string;
@@ -71,21 +72,8 @@ export interface Segment {
   duration: number;
   /** Wall clock when the segment's (or part's) first frame was captured. */
   programDateTime: Date;
-  /** Set when this file is a Low-Latency HLS part of a segment rather than a whole segment. */
+  /** Set when this file is a Low-Latency HLS part of a segment rather than a whole segment: what the part headers carry. */
   part?: PartOf;
-}
-
-/** Where a part belongs (docs/PROTOCOL.md: X-Part-Index, X-Independent, X-Segment-End, X-Part-Target). */
-export interface PartOf {
-  /** Name of the segment the streamer builds from its parts. */
-  segment: string;
-  index: number;
-  /** The first part of a segment starts with its keyframe. */
-  independent: boolean;
-  /** The last part of its segment. */
-  end: boolean;
-  /** The part target duration in seconds. */
-  target: number;
 }
 
 export interface SegmenterOptions {

@@ -8,7 +8,7 @@ export interface Frame {
   data: Buffer;
   width: number;
   height: number;
-  /** 0-based index of the frame in this run; equals its timestamp times fps in the encoder. */
+  /** 0-based index of the frame since the publisher started (capture restarts keep counting). */
   index: number;
   /** Wall clock (ms since the epoch) when the frame's last byte arrived from capture. */
   captureTime: number;
@@ -22,6 +22,11 @@ export interface StreamInfo {
 
 export interface FrameStage {
   readonly name: string;
+  /**
+   * Whether the stage must see the raw frames. False lets the publisher run its direct pipeline
+   * (one ffmpeg, no frame through Node); `process` is then never called. Default true.
+   */
+  readonly needsFrames?: boolean;
   start(info: StreamInfo): Promise<void>;
   /** Called for every frame, in order, before it goes to the encoder. Must not block for long:
    * the frame loop runs at the capture rate, so slow work belongs in a worker. */
@@ -29,9 +34,16 @@ export interface FrameStage {
   stop(): Promise<void>;
 }
 
+/** The pipeline mode follows from this: piped when the stage needs frames, direct otherwise. */
+export function needsFrames(stage: FrameStage): boolean {
+  return stage.needsFrames ?? true;
+}
+
+/** Changes nothing, so needs no frames: a publisher with it runs the direct pipeline. */
 export function createIdentityStage(): FrameStage {
   return {
     name: 'identity',
+    needsFrames: false,
     async start() {},
     process() {},
     async stop() {},

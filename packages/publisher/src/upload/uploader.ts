@@ -5,9 +5,11 @@ import { readFile, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { answerOutcome, endHeaders, partHeaders, PUBLISH_END_PATH, publishPath, readErrorBody, segmentHeaders, streamerUrl, type PartOf } from '@hls-live/protocol';
 import got, { type Got } from 'got';
 import type { Logger } from 'pino';
 import { UnauthorizedError } from '../errors.js';
+import { backoff } from '../retry/backoff.js';
 
 /** One file to publish: a whole segment, or a Low-Latency HLS part of one (same queue, same rules). */
 export interface UploadItem {
@@ -17,18 +19,9 @@ export interface UploadItem {
   duration: number;
   programDateTime: Date;
   /** Set for a part: it is posted under its segment's name with the part headers (docs/PROTOCOL.md). */
-  part?: { segment: string; index: number; independent: boolean; end: boolean; target: number } | undefined;
+  part?: PartOf | undefined;
   /** Overrides the uploader's session for this item (a restarted direct ffmpeg is a new session). */
   session?: string | undefined;
-}
-
-function partHeaders(part: NonNullable<UploadItem['part']>): Record<string, string> {
-  return {
-    'x-part-index': String(part.index),
-    'x-part-target': String(Number(part.target.toFixed(6))),
-    ...(part.independent ? { 'x-independent': '1' } : {}),
-    ...(part.end ? { 'x-segment-end': '1' } : {}),
-  };
 }
 
 export interface UploaderOptions {
@@ -70,12 +63,22 @@ export interface Uploader {
 }
 
 type Outcome = 'sent' | 'rejected' | 'dropped' | 'fatal';
+/** Try again, not before `notBeforeMs` from now if the streamer said so (Retry-After). */
+type Retry = { retry: true; notBeforeMs?: number | undefined };
 
-const RETRYABLE = new Set([408, 429]);
+/** A Retry-After beyond this is taken as this: the publisher keeps trying while it captures. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Retry-After in ms (delta-seconds or an HTTP date), undefined when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  const ms = /^\s*\d+\s*$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
+}
 
 export function createUploader(options: UploaderOptions): Uploader {
   const { logger } = options;
-  const base = `${options.streamer.replace(/\/+$/, '')}/`;
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   const client: Got = got.extend({
     agent: agents,
@@ -91,11 +94,6 @@ export function createUploader(options: UploaderOptions): Uploader {
   let closed = false;
   let fatal = false;
 
-  const headers = (item?: UploadItem): Record<string, string> => ({
-    'x-publisher-session': item?.session ?? options.sessionId,
-    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-  });
-
   const remove = (item: UploadItem) => unlink(item.path).catch(() => {});
 
   const dropOldest = () => {
@@ -106,7 +104,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     void remove(old);
   };
 
-  const attempt = async (item: UploadItem, signal: AbortSignal): Promise<Outcome | 'retry'> => {
+  const attempt = async (item: UploadItem, signal: AbortSignal): Promise<Outcome | Retry> => {
     let body: Buffer;
     try {
       body = await readFile(item.path);
@@ -116,43 +114,46 @@ export function createUploader(options: UploaderOptions): Uploader {
     }
     // An empty body means "already in the media folder" to the streamer; ours never is.
     if (body.length === 0) return 'rejected';
-    const url = new URL(`publish/${encodeURIComponent(item.part?.segment ?? item.name)}/${item.duration}`, base);
+    // A part goes to its segment's name with its own duration (docs/PROTOCOL.md).
+    const url = streamerUrl(options.streamer, publishPath(item.part?.segment ?? item.name, item.duration));
     try {
       const res = await client.post(url, {
         body,
         signal,
         headers: {
-          ...headers(item),
-          'content-type': 'video/mp2t',
-          'x-program-date-time': item.programDateTime.toISOString(),
-          'x-target-duration': String(options.targetDuration),
+          ...segmentHeaders({ session: item.session ?? options.sessionId, programDateTime: item.programDateTime, targetDuration: options.targetDuration, token: options.token }),
           ...(item.part ? partHeaders(item.part) : {}),
         },
       });
-      if (res.statusCode >= 200 && res.statusCode < 300) return 'sent';
-      stats.lastError = `${res.statusCode} ${errorCode(res.body)}`;
-      if (res.statusCode === 401) return 'fatal';
-      if (res.statusCode >= 500 || RETRYABLE.has(res.statusCode)) return 'retry';
+      const answer = answerOutcome(res.statusCode);
+      if (answer === 'sent') return 'sent';
+      stats.lastError = `${res.statusCode} ${readErrorBody(String(res.body))?.code ?? ''}`;
+      if (answer === 'fatal') return 'fatal';
+      // 5xx (507 STORAGE_FULL, 503 TOO_MANY_UPLOADS...), 408, 429: the same bytes may go through later.
+      if (answer === 'retry') return { retry: true, notBeforeMs: retryAfterMs(res.headers['retry-after']) };
       // 409: the streamer already has it; other 4xx: retrying the same bytes cannot help.
       logger.warn({ segment: item.name, status: res.statusCode, body: String(res.body).slice(0, 300) }, 'streamer refused a segment; dropped');
       return 'rejected';
     } catch (error) {
       if (signal.aborted) return 'dropped';
+      // A refused connection, a reset, or no answer within the request timeout (got's TimeoutError).
       stats.lastError = (error as Error).message;
-      return 'retry';
+      return { retry: true };
     }
   };
 
   const deliver = async (item: UploadItem): Promise<Outcome> => {
+    const delays = backoff({ minMs: options.retryMinMs, maxMs: options.retryMaxMs });
     for (let n = 0; ; n++) {
       const abort = new AbortController();
       current = { item, abort };
       const outcome = await attempt(item, abort.signal);
-      if (outcome !== 'retry') return outcome;
+      if (typeof outcome === 'string') return outcome;
       if (closed) return 'dropped';
       stats.retries++;
-      const delay = Math.min(options.retryMaxMs, options.retryMinMs * 2 ** Math.min(n, 20));
-      if (n === 0 || delay === options.retryMaxMs) logger.warn({ segment: item.name, retryInMs: delay, error: stats.lastError }, 'streamer unreachable; retrying');
+      const next = delays.next();
+      const delay = Math.max(next, outcome.notBeforeMs ?? 0);
+      if (n === 0 || next === options.retryMaxMs) logger.warn({ segment: item.name, retryInMs: delay, error: stats.lastError }, 'streamer unreachable; retrying');
       try {
         await sleep(delay, undefined, { signal: abort.signal });
       } catch {
@@ -195,18 +196,19 @@ export function createUploader(options: UploaderOptions): Uploader {
     queue.length === 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
 
   const postEnd = async (deadline: number) => {
-    const url = new URL('publish/end', base);
-    for (let n = 0; Date.now() < deadline; n++) {
+    const url = streamerUrl(options.streamer, PUBLISH_END_PATH);
+    const delays = backoff({ minMs: options.retryMinMs, maxMs: options.retryMaxMs });
+    while (Date.now() < deadline) {
       try {
-        const res = await client.post(url, { headers: headers(), timeout: { request: Math.max(1, deadline - Date.now()) } });
-        if (res.statusCode < 500 && !RETRYABLE.has(res.statusCode)) {
+        const res = await client.post(url, { headers: endHeaders(options.sessionId, options.token), timeout: { request: Math.max(1, deadline - Date.now()) } });
+        if (answerOutcome(res.statusCode) !== 'retry') {
           if (res.statusCode >= 300) logger.warn({ status: res.statusCode, body: String(res.body).slice(0, 300) }, 'streamer refused to end the stream');
           return;
         }
       } catch (error) {
         stats.lastError = (error as Error).message;
       }
-      await sleep(Math.min(options.retryMaxMs, options.retryMinMs * 2 ** n, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(delays.next(), Math.max(0, deadline - Date.now())));
     }
     logger.warn('could not end the stream before the deadline');
   };
@@ -250,12 +252,4 @@ export function createUploader(options: UploaderOptions): Uploader {
     stop: shutdown,
     stats: () => ({ ...stats, queued: queue.length }),
   };
-}
-
-function errorCode(body: unknown): string {
-  try {
-    return String(JSON.parse(String(body))?.error?.code ?? '');
-  } catch {
-    return '';
-  }
 }
