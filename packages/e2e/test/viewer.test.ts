@@ -91,6 +91,36 @@ describe('viewer page in headless Chromium', () => {
     expect(now.mediaSequenceBase! + now.segments.length - 1).toBeGreaterThan(sequenceOfNewSession);
   });
 
+  it('switches between the MJPEG and HLS engines from the view buttons', async () => {
+    const views = await browser.newPage();
+    type Shown = { view: string; state: string; engine: string | null; imgWidth: number; imgHidden: boolean; video: { hidden: boolean; paused: boolean } | null };
+    const shown = () =>
+      views.evaluate((): Shown => {
+        const status = (window as unknown as { viewer: { view: string; state: string; engine: string | null } }).viewer;
+        const img = document.querySelector<HTMLImageElement>('#mjpeg');
+        const video = document.querySelector('video');
+        return {
+          view: status.view, state: status.state, engine: status.engine, imgWidth: img?.naturalWidth ?? 0, imgHidden: img?.hidden ?? true,
+          video: video && { hidden: video.hidden, paused: video.paused },
+        };
+      });
+    const until = (what: string, ok: (s: Shown) => boolean) => waitFor(what, async () => { const s = await shown(); return ok(s) ? s : undefined; }, 30_000);
+    try {
+      await views.goto(`${streamer.url}/?view=mjpeg`);
+      const mjpeg = await until('MJPEG frames', (s) => s.state === 'playing' && s.imgWidth > 0);
+      expect(mjpeg).toMatchObject({ view: 'mjpeg', engine: 'MJPEG (<img>)', imgHidden: false, video: null });
+      await views.click('#view-hls');
+      const hls = await until('HLS playing', (s) => s.state === 'playing' && s.video !== null && !s.video.paused);
+      expect(hls).toMatchObject({ view: 'hls', imgHidden: true, video: { hidden: false } });
+      expect(hls.engine).toMatch(/^hls\.js/);
+      await views.click('#view-mjpeg');
+      const back = await until('MJPEG again', (s) => s.view === 'mjpeg' && s.state === 'playing');
+      expect(back).toMatchObject({ imgHidden: false, video: { hidden: true, paused: true } });
+    } finally {
+      await views.close();
+    }
+  });
+
   it('serves the hls.js build from the installed package, not a CDN', async () => {
     const res = await fetch(`${streamer.url}/vendor/hls.min.js`);
     expect(res.status).toBe(200);

@@ -1,7 +1,7 @@
 // BlazeFace pre- and post-processing as plain functions on typed arrays (no tfjs): the letterbox
 // into the model's square input, the anchor grid, box decoding and weighted non-max suppression.
 import { correctBox, IDENTITY, type BoxCorrection } from './box-correction.js';
-import { iou, type Box, type RgbImage } from './detector.js';
+import { iou, type Box, type RgbImage } from './types.js';
 
 /** One anchor centre in model-input pixels. */
 export interface Anchor {

@@ -5,7 +5,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { BoxCorrection } from './box-correction.js';
 import { blazeFaceAnchors, decodeBlazeFace, letterbox } from './blazeface-decode.js';
-import type { Box, Detector, RgbImage } from './detector.js';
+import type { Box, Detector, RgbImage } from './types.js';
 import { loadTfWasmRuntime, type TfGraphRuntime } from './runtime.js';
 
 interface FactoryOptions {

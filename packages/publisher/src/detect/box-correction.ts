@@ -1,4 +1,4 @@
-import type { Box } from './detector.js';
+import type { Box } from './types.js';
 
 /** Maps a raw box onto the face: centre shift as a fraction of the raw size, then a size factor. */
 export interface BoxCorrection {

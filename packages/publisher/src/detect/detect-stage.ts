@@ -1,13 +1,15 @@
 import type { Worker } from 'node:worker_threads';
 import type { Frame, FrameStage, StreamInfo } from '../pipeline/stage.js';
+import { backoff } from '../retry/backoff.js';
 import { openDetectionsLog, type DetectionRecord, type DetectionsLog } from './detections-log.js';
-import { detectorInputSize, type Box } from './detector.js';
+import { detectorInputSize } from './detector.js';
 import { createDownscaler, planDownscale, toSourceBoxes, type Downscaler } from './downscale.js';
 import { drawBoxes } from './draw.js';
 import { DetectorLoadError, oneLine } from './errors.js';
 import { resolveDetectOptions, type DetectOptions, type DetectorName } from './options.js';
 import { createBoxTracker } from './tracker.js';
 import { spawnDetectWorker, type DetectWorkerHandle, type WorkerResult } from './worker-host.js';
+import type { Box } from './types.js';
 
 /** Structurally compatible with pino's `Logger`. */
 export interface DetectLogger {
@@ -66,8 +68,7 @@ export function createDetectStage(stageOptions: DetectStageOptions = {}): Detect
   const now = stageOptions.now ?? (() => performance.now());
   const intervalMs = 1000 / options.detectFps;
   const tracker = createBoxTracker({ holdMs: stageOptions.holdMs ?? Math.max(500, 3 * intervalMs) });
-  const baseDelay = stageOptions.restartDelayMs ?? 500;
-  const maxDelay = stageOptions.maxRestartDelayMs ?? 30_000;
+  const restartDelays = backoff({ minMs: stageOptions.restartDelayMs ?? 500, maxMs: stageOptions.maxRestartDelayMs ?? 30_000 });
   const stats: DetectStats = { posted: 0, results: 0, skippedBusy: 0, maxInFlight: 0, restarts: 0, numTensors: 0, lastDetectMs: 0 };
 
   let info: StreamInfo | undefined;
@@ -79,7 +80,6 @@ export function createDetectStage(stageOptions: DetectStageOptions = {}): Detect
   let inFlightCount = 0;
   let nextId = 1;
   let lastPostAt = -Infinity;
-  let failures = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let log: DetectionsLog | undefined;
@@ -108,7 +108,7 @@ export function createDetectStage(stageOptions: DetectStageOptions = {}): Detect
     const frame = inFlight.frame;
     inFlight = undefined;
     inFlightCount--;
-    failures = 0;
+    restartDelays.reset();
     stats.results++;
     stats.numTensors = result.numTensors;
     stats.lastDetectMs = result.ms;
@@ -130,9 +130,8 @@ export function createDetectStage(stageOptions: DetectStageOptions = {}): Detect
   }
 
   function scheduleRestart(message: string): void {
-    const delay = Math.min(maxDelay, baseDelay * 2 ** failures);
-    failures++;
-    logger?.error({ code: 'DETECTOR_CRASH', detector, restartInMs: delay, failures }, `${message}; restarting in ${delay} ms (video continues without boxes)`);
+    const delay = restartDelays.next();
+    logger?.error({ code: 'DETECTOR_CRASH', detector, restartInMs: delay, failures: restartDelays.attempts }, `${message}; restarting in ${delay} ms (video continues without boxes)`);
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (stopped) return;

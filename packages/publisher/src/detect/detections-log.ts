@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import type { Box } from './detector.js';
+import type { Box } from './types.js';
 
 /** One detector result, as written to `--detections FILE`. Boxes are in source pixels. */
 export interface DetectionRecord {

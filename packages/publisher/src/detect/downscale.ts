@@ -1,4 +1,4 @@
-import type { Box, RgbImage } from './detector.js';
+import type { Box, RgbImage } from './types.js';
 
 /** How a source frame maps onto the detector input. */
 export interface DownscalePlan {

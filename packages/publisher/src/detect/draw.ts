@@ -1,4 +1,4 @@
-import type { Box } from './detector.js';
+import type { Box } from './types.js';
 import { forEachGlyphDot, GLYPH_HEIGHT, textCells } from './font.js';
 
 /** A colour as yuv420p (BT.601 limited range) sample values. */

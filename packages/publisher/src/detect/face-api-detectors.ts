@@ -1,6 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { correctBox, IDENTITY, type BoxCorrection } from './box-correction.js';
-import type { Box, Detector, RgbImage } from './detector.js';
+import type { Box, Detector, RgbImage } from './types.js';
 import { loadFaceApiRuntime, type FaceApiRuntime } from './runtime.js';
 
 interface FactoryOptions {

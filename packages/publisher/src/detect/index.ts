@@ -14,6 +14,7 @@ export {
 } from './options.js';
 export { DetectorLoadError } from './errors.js';
 export { DetectionsFileError, formatDetectionLine, type DetectionRecord } from './detections-log.js';
-export { createDetector, iou, type Box, type Detector, type RgbImage } from './detector.js';
+export { createDetector } from './detector.js';
+export { iou, type Box, type Detector, type RgbImage } from './types.js';
 export { drawBoxes, BOX_GREEN, type DrawOptions, type YuvColor } from './draw.js';
 export { createDownscaler, planDownscale, toSourceBoxes, type DownscalePlan } from './downscale.js';

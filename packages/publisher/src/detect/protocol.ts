@@ -1,4 +1,4 @@
-import type { Box } from './detector.js';
+import type { Box } from './types.js';
 import type { DetectorName } from './options.js';
 
 /** Passed as `workerData` to the detector worker. */

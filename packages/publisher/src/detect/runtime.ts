@@ -4,8 +4,9 @@ import type * as TfConverter from '@tensorflow/tfjs-converter';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as FaceApi from '@vladmandic/face-api';
 import type { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerChainedOps } from './chained-ops.js';
 
-/** The tfjs namespace face-api was built against (tfjs + the wasm backend, merged). */
+/** The tfjs namespace face-api sees: tfjs-core and the wasm backend, merged (see `loadFaceApiRuntime`). */
 export type Tf = typeof TfCore & { setWasmPaths: typeof setWasmPaths };
 export type FaceApiModule = typeof FaceApi;
 
@@ -34,7 +35,9 @@ export function wasmDir(): string {
  * so calling this twice in a thread returns the same engine, already initialised.
  */
 export async function loadFaceApiRuntime(modelDir = defaultModelDir()): Promise<FaceApiRuntime> {
-  // The node-wasm build is CommonJS and requires `@tensorflow/tfjs` + `-backend-wasm` itself.
+  // The node-wasm build is CommonJS and requires `@tensorflow/tfjs` + `-backend-wasm` itself; pnpm-workspace.yaml
+  // gives it tfjs-core under the umbrella's name, so the chained tensor methods it calls are ours.
+  registerChainedOps(require('@tensorflow/tfjs-core') as typeof TfCore);
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
   const tf = faceapi.tf as unknown as Tf;
   await useWasmBackend(tf, tf.setWasmPaths);

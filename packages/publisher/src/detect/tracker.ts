@@ -1,4 +1,4 @@
-import { iou, type Box } from './detector.js';
+import { iou, type Box } from './types.js';
 
 export interface BoxTrackerOptions {
   /** A box is kept this long after the last detection that matched it. Default `500` ms. */

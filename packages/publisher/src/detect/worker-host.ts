@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { DetectWorkerData, HostToWorker, WorkerToHost } from './protocol.js';
-import type { Box } from './detector.js';
+import type { Box } from './types.js';
 
 export interface WorkerResult {
   id: number;

@@ -1,6 +1,6 @@
 // Shared by the detector tests and the bench: run a detector the way the stage does and score it
 // against the labelled sample photos.
-import { iou, type Box, type Detector } from '../../src/detect/detector.js';
+import { iou, type Box, type Detector } from '../../src/detect/types.js';
 import { createDownscaler, planDownscale, toSourceBoxes } from '../../src/detect/downscale.js';
 import { faceLabels, sampleFrame } from './media.js';
 
@@ -10,21 +10,27 @@ export async function detectFrame(detector: Detector, data: Uint8Array, width: n
   return toSourceBoxes(await detector.detect(createDownscaler(plan).run(data)), plan);
 }
 
-export interface Recall {
+export interface Accuracy {
+  /** Labelled photos scored. */
+  images: number;
   found: number;
   total: number;
   /** `file#index` of each labelled face without a box at IoU >= 0.4. */
   missed: string[];
   /** IoU of each found face with its box. */
   ious: number[];
-  /** Boxes that matched no labelled face. */
-  extra: number;
+  /** Boxes matched to no labelled face (a duplicate box on a face already matched counts too), as `file (score)`. */
+  falseBoxes: string[];
 }
 
-/** Matches boxes to labelled faces greedily per face (IoU >= 0.4, each box used once) on 640-wide frames. */
-export async function recall(detector: Detector): Promise<Recall> {
-  const result: Recall = { found: 0, total: 0, missed: [], ious: [], extra: 0 };
+/**
+ * Recall and precision on 640-wide frames of the labelled photos: boxes are matched to labelled faces greedily
+ * per face (IoU >= 0.4, each box used once); faces left without a box are missed, boxes left without a face are false.
+ */
+export async function accuracy(detector: Detector): Promise<Accuracy> {
+  const result: Accuracy = { images: 0, found: 0, total: 0, missed: [], ious: [], falseBoxes: [] };
   for (const image of faceLabels()) {
+    result.images++;
     const frame = sampleFrame(image);
     const boxes = await detectFrame(detector, frame.data, frame.width, frame.height);
     const used = new Set<number>();
@@ -42,7 +48,9 @@ export async function recall(detector: Detector): Promise<Recall> {
         result.ious.push(bestIou);
       } else result.missed.push(`${image.file}#${i}`);
     });
-    result.extra += boxes.length - used.size;
+    boxes.forEach((b, j) => {
+      if (!used.has(j)) result.falseBoxes.push(`${image.file} (${b.score.toFixed(2)})`);
+    });
   }
   return result;
 }

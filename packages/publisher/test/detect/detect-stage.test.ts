@@ -5,7 +5,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDetectStage, type DetectStage, type DetectStageOptions } from '../../src/detect/detect-stage.js';
-import { iou } from '../../src/detect/detector.js';
+import { iou } from '../../src/detect/types.js';
 import { BOX_GREEN } from '../../src/detect/draw.js';
 import { faceLabels, sampleFrame, TS_REGISTER } from './media.js';
 
@@ -88,7 +88,11 @@ describe('detect stage with a real worker', () => {
     expect(run.frames).toBeGreaterThan(s.stats().posted); // frames kept flowing while the detector was busy
     expect(s.stats().skippedBusy).toBeGreaterThan(0);
     expect(maxInFlight()).toBe(1);
-    expect(Math.max(...run.times)).toBeLessThan(100);
+    // A call that waited for the detector would take a detection (15-50 ms) or more: the median call takes a few ms.
+    // The worst call is only bounded loosely, since on a loaded machine any call can be preempted (187 ms seen).
+    const sorted = [...run.times].sort((a, b) => a - b);
+    expect(sorted[sorted.length >> 1]).toBeLessThan(10);
+    expect(sorted.at(-1)).toBeLessThan(1000);
     // a box edge lies near the labelled face, and the middle of the face is not painted
     const drawn = s.currentBoxes().find((b) => Math.abs(b.x + b.w / 2 - (face.x + face.w / 2)) < face.w / 2)!;
     expect(drawn).toBeDefined();

@@ -2,10 +2,24 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDetector, type Detector } from '../../src/detect/detector.js';
+import { createDetector } from '../../src/detect/detector.js';
+import type { Detector } from '../../src/detect/types.js';
 import { DEFAULT_DETECT_OPTIONS, type DetectorName } from '../../src/detect/options.js';
-import { detectFrame, recall } from './accuracy.js';
+import { accuracy, detectFrame, type Accuracy } from './accuracy.js';
 import { DEMO_DIR, decodeImage, testPatternFrames } from './media.js';
+
+// Measured at the default min score (0.5) on the 6 labelled photos (22 faces): faces found 21 (blazeface), 21 (tiny),
+// 22 (ssd); false boxes 0 for each. The best-scoring false box scores 0.27 (blazeface), 0.41 (tiny), 0.08 (ssd), so
+// the 0.5 cut-off keeps them out with room to spare; one more false box anywhere in the photos fails the test.
+const MIN_RECALL = 0.9;
+const MAX_FALSE_BOXES_PER_IMAGE = 0;
+
+function expectAccurate(result: Accuracy): void {
+  expect(result.images).toBe(6);
+  expect(result.total).toBe(22);
+  expect(result.found / result.total, `missed ${result.missed.join(', ')}`).toBeGreaterThanOrEqual(MIN_RECALL);
+  expect(result.falseBoxes.length / result.images, `false boxes: ${result.falseBoxes.join(', ')}`).toBeLessThanOrEqual(MAX_FALSE_BOXES_PER_IMAGE);
+}
 
 describe('default detector on the labelled sample photos', () => {
   let detector: Detector;
@@ -14,10 +28,8 @@ describe('default detector on the labelled sample photos', () => {
   }, 60_000);
   afterAll(() => detector?.dispose());
 
-  it('finds at least 90% of the labelled faces (IoU >= 0.4) in 640-wide frames', async () => {
-    const { found, total, missed } = await recall(detector);
-    expect(total).toBe(22);
-    expect(found / total, `missed ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.9);
+  it('finds at least 90% of the labelled faces (IoU >= 0.4) and no other box in 640-wide frames', async () => {
+    expectAccurate(await accuracy(detector));
   }, 60_000);
 
   it('reports no face on test-pattern frames', async () => {
@@ -28,11 +40,10 @@ describe('default detector on the labelled sample photos', () => {
 });
 
 describe('ssd detector (opt-in, accurate, ~200 ms)', () => {
-  it('also finds at least 90% of the labelled faces and none on the test pattern', async () => {
+  it('also finds at least 90% of the labelled faces, no other box, and none on the test pattern', async () => {
     const detector = await createDetector('ssd', { minScore: DEFAULT_DETECT_OPTIONS.minScore });
     try {
-      const { found, total, missed } = await recall(detector);
-      expect(found / total, `missed ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.9);
+      expectAccurate(await accuracy(detector));
       for (const frame of testPatternFrames(640, 480, 3)) expect(await detectFrame(detector, frame, 640, 480)).toEqual([]);
     } finally {
       detector.dispose();
@@ -41,11 +52,17 @@ describe('ssd detector (opt-in, accurate, ~200 ms)', () => {
 });
 
 describe('tiny detector (opt-in, fast)', () => {
-  it('also finds at least 90% of the labelled faces', async () => {
+  it('also finds at least 90% of the labelled faces and no other box; at most 4 boxes on 6 test-pattern frames', async () => {
     const detector = await createDetector('tiny', { minScore: DEFAULT_DETECT_OPTIONS.minScore });
-    const { found, total, missed } = await recall(detector);
-    detector.dispose();
-    expect(found / total, `missed ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.9);
+    try {
+      expectAccurate(await accuracy(detector));
+      // Its known weakness (README): measured 4 boxes, one on each of 4 of the 6 frames.
+      let patternBoxes = 0;
+      for (const frame of testPatternFrames(640, 480, 6)) patternBoxes += (await detectFrame(detector, frame, 640, 480)).length;
+      expect(patternBoxes).toBeLessThanOrEqual(4);
+    } finally {
+      detector.dispose();
+    }
   }, 60_000);
 });
 
