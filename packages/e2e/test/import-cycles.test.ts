@@ -11,7 +11,7 @@ const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
 const RELATIVE_IMPORT = /(?:\b(?:import|export)\b[^'";]*?\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 /** Relative import edges between the .ts files under `dirs`, keyed by absolute path. */
-export function importGraph(dirs: string[]): Map<string, string[]> {
+function importGraph(dirs: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const dir of dirs) {
     for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
@@ -26,7 +26,7 @@ export function importGraph(dirs: string[]): Map<string, string[]> {
 }
 
 /** Every cycle found by a depth-first walk, each as the list of files around it (first file repeated at the end). */
-export function findCycles(graph: Map<string, string[]>): string[][] {
+function findCycles(graph: Map<string, string[]>): string[][] {
   const cycles: string[][] = [];
   const done = new Set<string>();
   const stack: string[] = [];

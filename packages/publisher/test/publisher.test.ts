@@ -199,7 +199,7 @@ describe('createPublisher, encoder death (against the real streamer)', () => {
     const sessions = real.sessions();
     expect(sessions.slice(0, sessions.indexOf(restarted)).every((s) => s === publisher.sessionId)).toBe(true);
     const playlist = await real.playlist();
-    expect(playlist).toMatch(new RegExp(`#EXT-X-DISCONTINUITY\n(#[^\n]*\n)*[^\n]*${restarted}-00000\.ts`));
+    expect(playlist).toMatch(new RegExp(`#EXT-X-DISCONTINUITY\n(#[^\n]*\n)*[^\n]*${restarted}-00000[.]ts`));
     expect(real.streamer.live.state().segments.find((s) => s.name === `${restarted}-00000.ts`)?.discontinuity).toBe(true);
     await publisher.stop();
     expect(publisher.status().state).toBe('stopped');

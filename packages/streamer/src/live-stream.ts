@@ -154,7 +154,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       try {
         const received = await media.receive(input.name, body, declaredLength);
         const data = received ?? (await media.adopt(input.name));
-        let result;
+        let result: ReturnType<typeof addSegment>;
         try {
           // A whole segment after parts: the parts that came form a segment first.
           closeOpen();

@@ -73,7 +73,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const { requestTimeout, headersTimeout, ...flags } = program.opts<StreamerOptions & { publishToken?: string; requestTimeout: number; headersTimeout: number }>();
   const logger = createLogger(flags.logLevel, process.stdout.isTTY === true);
-  let streamer;
+  let streamer: ReturnType<typeof createStreamer> | undefined;
   try {
     streamer = createStreamer({
       ...flags,

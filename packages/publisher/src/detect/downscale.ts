@@ -121,5 +121,5 @@ function axisTable(n: number, scale: number, srcLen: number, chromaLen: number):
 }
 
 function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return Math.max(0, Math.min(255, v));
 }

@@ -32,12 +32,12 @@ export function createBoxTracker(options: BoxTrackerOptions = {}): BoxTracker {
   return {
     update(boxes, now) {
       const pairs: Array<{ t: number; b: number; v: number }> = [];
-      tracks.forEach((track, t) =>
+      tracks.forEach((track, t) => {
         boxes.forEach((box, b) => {
           const v = iou(track.box, box);
           if (v >= matchIou) pairs.push({ t, b, v });
-        }),
-      );
+        });
+      });
       pairs.sort((p, q) => q.v - p.v);
       const usedTracks = new Set<number>();
       const usedBoxes = new Set<number>();

@@ -3,10 +3,11 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createDetector } from './detector.js';
 import type { DetectWorkerData, HostToWorker, WorkerToHost } from './protocol.js';
+import type { Detector } from './types.js';
 
 export async function runDetectWorker(port: MessagePort, data: DetectWorkerData): Promise<void> {
   const send = (message: WorkerToHost) => port.postMessage(message);
-  let detector;
+  let detector: Detector;
   try {
     detector = await createDetector(data.detector, { minScore: data.minScore, inputSize: data.inputSize, modelDir: data.modelDir });
   } catch (error) {

@@ -33,7 +33,9 @@ export function createDirectPipeline(ctx: PipelineContext): Pipeline {
       path: ctx.ffmpegPath, role: 'ffmpeg',
       args: directArgs(ctx.source, opts.platform, { ...opts, segmentPattern: segmentPattern(ctx.folder, runSession(ctx.sessionId, run), opts.partSeconds) }),
       // Frames encoded so far in this run, from -progress.
-      onProgress: (key, value) => key === 'frame' && /^\d+$/.test(value) && (runFrames = Number(value)),
+      onProgress: (key, value) => {
+        if (key === 'frame' && /^\d+$/.test(value)) runFrames = Number(value);
+      },
     });
     listed = readSegmentList(next, ctx, clock, run, (segment) => {
       // Without a clock the segmenter dates the first segment "now minus its end"; later ones follow it.

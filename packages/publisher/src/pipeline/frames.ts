@@ -103,7 +103,7 @@ export function createFrameSplitter(options: FrameSplitterOptions): FrameSplitte
     },
     release(frame) {
       const slot = ring.find((s) => s.frame === frame);
-      if (!slot || !slot.busy) return;
+      if (!slot?.busy) return;
       slot.busy = false;
       pending--;
       resume();

@@ -27,9 +27,14 @@ beforeAll(async () => {
       if (request) return;
       head += chunk.toString('latin1');
       const line = /^POST \/publish\/([^/\s]+)\/\S+ HTTP/.exec(head);
-      if (line) requests.push((request = { at: Date.now(), segment: line[1]! }));
+      if (line) {
+        request = { at: Date.now(), segment: line[1]! };
+        requests.push(request);
+      }
     });
-    socket.on('close', () => request && (request.closedAt = Date.now()));
+    socket.on('close', () => {
+      if (request) request.closedAt = Date.now();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -54,6 +54,7 @@ export interface RawResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers field by field, and expect() checks each one.
   json(): any;
 }
 

@@ -122,11 +122,19 @@ describe('POST /publish streaming', () => {
       req.on('error', reject);
     });
     const timer = setInterval(() => {
-      if (written >= total) return void (clearInterval(timer), req.end());
+      if (written >= total) {
+        clearInterval(timer);
+        req.end();
+        return;
+      }
       req.write(chunk);
       written += chunk.length;
     }, 5);
-    return { response, stop: () => (clearInterval(timer), req.destroy()) };
+    const stop = () => {
+      clearInterval(timer);
+      req.destroy();
+    };
+    return { response, stop };
   }
 
   it('answers 413 while a chunked body is still being sent, without reading it all', async () => {

@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => fixtures.remove());
 
+// biome-ignore lint/suspicious/noExplicitAny: the refusal body is read field by field, and expect() checks each one.
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; body: any; headers: IncomingMessage['headers'] }> {
   const error = (await promise.then(() => undefined, (e: unknown) => e)) as { status: number; res: IncomingMessage } | undefined;
   if (!error?.res) throw new Error('the upgrade was accepted');
