@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh Debian/Ubuntu machine: ffmpeg and Chromium from
-# apt (when missing), pnpm from npm, then the workspace from the lockfile and a build.
+# Installs what the project needs on a fresh Debian/Ubuntu machine: ffmpeg, Chromium, nginx, wrk
+# from apt (when missing), pnpm from npm, then the workspace from the lockfile and a build.
 # Safe to run again: every step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,10 @@ PNPM_VERSION=12.21.0
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# nginx (the edge-cache tests and benchmarks: deploy/nginx), wrk (benchmarks), envsubst (renders the edge template).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v envsubst >/dev/null 2>&1 || need_apt+=(gettext-base)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo_cmd=""
