@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, load, median, percentile, quick, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
 
-
 const seconds = quick ? 20 : 60;
 const CONFIGS = [
   { name: 'hls.js defaults', query: '' },
@@ -37,12 +36,22 @@ try {
     const stalls = [];
     const started = Date.now();
     while (Date.now() - started < seconds * 1000) {
-      const status = await page.evaluate(() => ({ latency: window.viewer.latency, state: window.viewer.state, buffer: window.viewer.buffer, bitrate: window.viewer.bitrate }));
+      const status = await page.evaluate(() => ({
+        latency: window.viewer.latency,
+        state: window.viewer.state,
+        buffer: window.viewer.buffer,
+        bitrate: window.viewer.bitrate,
+      }));
       if (status.latency !== null) samples.push(status.latency);
       if (status.state !== 'playing') stalls.push(status.state);
       await sleep(500);
     }
-    const last = await page.evaluate(() => ({ bitrate: window.viewer.bitrate, bandwidthEstimate: window.viewer.bandwidthEstimate, fatal: window.viewer.fatal, engine: window.viewer.engine }));
+    const last = await page.evaluate(() => ({
+      bitrate: window.viewer.bitrate,
+      bandwidthEstimate: window.viewer.bandwidthEstimate,
+      fatal: window.viewer.fatal,
+      engine: window.viewer.engine,
+    }));
     await page.close();
     const result = {
       config: config.name,
@@ -58,7 +67,9 @@ try {
       loadAfter: load(),
     };
     results.push(result);
-    console.log(`[latency] ${config.name}: median ${result.medianSeconds} s, p95 ${result.p95Seconds} s over ${samples.length} samples, load ${result.loadAfter[0]}`);
+    console.log(
+      `[latency] ${config.name}: median ${result.medianSeconds} s, p95 ${result.p95Seconds} s over ${samples.length} samples, load ${result.loadAfter[0]}`,
+    );
   }
   await saveResult('latency', {
     what: 'Glass to glass in headless Chromium: wall clock - hls.js playingDate (EXT-X-PROGRAM-DATE-TIME of the frame on screen), every 500 ms',

@@ -129,7 +129,8 @@ export function processRole(pid) {
   if (name !== 'ffmpeg') return name;
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (args.includes('pipe:0')) return 'encoder ffmpeg';
+    // A WHIP capture reads IVF on stdin: it is a capture, not the encoder.
+    if (args.includes('pipe:0') && !args.includes('ivf')) return 'encoder ffmpeg';
     if (args.at(-2) === 'pipe:1' || args.at(-1) === 'pipe:1') return 'capture ffmpeg';
   } catch {
     // Gone already.
@@ -305,7 +306,12 @@ export function wrk(url, { connections, seconds, threads = 2, headers = [] }) {
         p50Ms: parseMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
         p99Ms: parseMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
         non2xx,
-        socketErrors: errors ? errors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0,
+        socketErrors: errors
+          ? errors
+              .slice(1)
+              .map(Number)
+              .reduce((a, b) => a + b, 0)
+          : 0,
       });
     });
   });
@@ -318,8 +324,15 @@ export async function launchChromium() {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }

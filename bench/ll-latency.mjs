@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium, load, median, percentile, round, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
 
-
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? (values.quick ? 20 : 60));
 // 0.33 s at 30 fps is rounded by the publisher to 10 frames (0.333333 s): six parts make the 2 s segment.
@@ -84,7 +83,9 @@ try {
   for (const config of CONFIGS) {
     const result = await measure(browser, config);
     results.push(result);
-    console.log(`[ll-latency] ${result.config}: median ${result.medianSeconds} s, p95 ${result.p95Seconds} s, target ${result.targetLatency} s, stalls ${result.stalls}, over ${result.samples} samples, load ${result.loadAfter.join(' ')}`);
+    console.log(
+      `[ll-latency] ${result.config}: median ${result.medianSeconds} s, p95 ${result.p95Seconds} s, target ${result.targetLatency} s, stalls ${result.stalls}, over ${result.samples} samples, load ${result.loadAfter.join(' ')}`,
+    );
   }
   await saveResult('ll-latency', {
     what: 'Glass to glass in headless Chromium with hls.js (lowLatencyMode): wall clock - hls.js playingDate, every 500 ms',

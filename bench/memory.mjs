@@ -9,8 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  commandName, get, load, parseMetrics, processTree, quick, round, rssMiB, saveResult, segmentNames, sleep, startPublisher,
-  startStreamer, stop, waitForSegments,
+  commandName,
+  get,
+  load,
+  parseMetrics,
+  processTree,
+  quick,
+  round,
+  rssMiB,
+  saveResult,
+  segmentNames,
+  sleep,
+  startPublisher,
+  startStreamer,
+  stop,
+  waitForSegments,
 } from './lib.mjs';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, viewers: { type: 'string', default: '50' }, minutes: { type: 'string' } } });
@@ -79,7 +92,10 @@ try {
       atSeconds: t,
       streamerRssMiB: rssMiB(streamer.child.pid),
       publisherRssMiB: rssMiB(publisher.child.pid),
-      publisherChildrenRssMiB: round(children.reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0), 1),
+      publisherChildrenRssMiB: round(
+        children.reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0),
+        1,
+      ),
       publisherChildren: children.map(commandName),
       load: load(),
     };
@@ -94,7 +110,9 @@ try {
     await sleep(Math.min(sampleEveryMs, Math.max(0, until - Date.now())));
     const s = sample(Math.round((Date.now() - started) / 1000));
     samples.push(s);
-    console.log(`[memory] t=${s.atSeconds}s streamer ${s.streamerRssMiB} MiB, publisher ${s.publisherRssMiB} MiB (+ffmpeg ${s.publisherChildrenRssMiB} MiB), load ${s.load[0]}`);
+    console.log(
+      `[memory] t=${s.atSeconds}s streamer ${s.streamerRssMiB} MiB, publisher ${s.publisherRssMiB} MiB (+ffmpeg ${s.publisherChildrenRssMiB} MiB), load ${s.load[0]}`,
+    );
   }
   const metrics = parseMetrics((await get(`${streamer.url}/metrics`)).body.toString());
   await running;
@@ -110,8 +128,8 @@ try {
       publisherChildrenRssMiB: end.publisherChildrenRssMiB,
       streamerRssStartMiB: samples[0].streamerRssMiB,
       publisherRssStartMiB: samples[0].publisherRssMiB,
-      activeViewers: metrics.hls_active_viewers,
-      segmentsServed: metrics.hls_segments_served_total,
+      activeViewers: metrics['hls_active_viewers{stream="default"}'],
+      segmentsServed: metrics['hls_segments_served_total{stream="default"}'],
     },
     totals,
     samples,

@@ -39,16 +39,32 @@ const tap = createMjpegTap({ streamer: url, fps, quality: Number(values.quality)
 await tap.start({ width, height, fps: captureFps });
 
 // The capture side as the publisher runs it: raw frames, stamped when their last byte arrives.
-const capture = spawn('ffmpeg', [
-  '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${captureFps}`,
-  '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
-], { stdio: ['ignore', 'pipe', 'inherit'] });
+const capture = spawn(
+  'ffmpeg',
+  [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=${captureFps}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    'pipe:1',
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const frameBytes = (width * height * 3) / 2;
 const ring = Buffer.alloc(frameBytes);
 let filled = 0;
 let index = 0;
 capture.stdout.on('data', (chunk) => {
-  for (let offset = 0; offset < chunk.length;) {
+  for (let offset = 0; offset < chunk.length; ) {
     const n = Math.min(frameBytes - filled, chunk.length - offset);
     chunk.copy(ring, filled, offset, offset + n);
     filled += n;

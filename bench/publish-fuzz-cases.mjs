@@ -27,26 +27,74 @@ export function createFuzzCases(seed, segment) {
   const int = (n) => Math.floor(rnd() * n);
   const pick = (list) => list[int(list.length)];
   const bytes = (n) => Buffer.from(Array.from({ length: n }, () => int(256)));
-  const randomText = (n) => Array.from({ length: n }, () => String.fromCodePoint(pick([int(128), 0x80 + int(0x780), 0x4e00 + int(100), 0x1f600 + int(50)]))).join('');
+  const randomText = (n) =>
+    Array.from({ length: n }, () => String.fromCodePoint(pick([int(128), 0x80 + int(0x780), 0x4e00 + int(100), 0x1f600 + int(50)]))).join('');
 
   const goodName = () => `cam-${int(1e6)}.ts`;
   const badNames = [
-    () => '..', () => '../x.ts', () => '..%2fx.ts', () => '%2e%2e%2fx.ts', () => '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd.ts', () => 'a%00.ts',
-    () => '%00', () => '.hidden.ts', () => 'x..ts', () => 'a%2fb.ts', () => 'a%5cb.ts', () => `${'a'.repeat(129 + int(3000))}.ts`,
-    () => 'noext', () => 'x.TS.exe', () => encodeURIComponent(randomText(1 + int(20))), () => '%zz.ts', () => '%', () => 'window-state.json',
-    () => encodeURIComponent(`${randomText(3)}.ts`), () => '', () => 'a b.ts'.replace(' ', '%20'), () => '%C0%AE%C0%AE%2Fx.ts',
+    () => '..',
+    () => '../x.ts',
+    () => '..%2fx.ts',
+    () => '%2e%2e%2fx.ts',
+    () => '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd.ts',
+    () => 'a%00.ts',
+    () => '%00',
+    () => '.hidden.ts',
+    () => 'x..ts',
+    () => 'a%2fb.ts',
+    () => 'a%5cb.ts',
+    () => `${'a'.repeat(129 + int(3000))}.ts`,
+    () => 'noext',
+    () => 'x.TS.exe',
+    () => encodeURIComponent(randomText(1 + int(20))),
+    () => '%zz.ts',
+    () => '%',
+    () => 'window-state.json',
+    () => encodeURIComponent(`${randomText(3)}.ts`),
+    () => '',
+    () => 'a b.ts'.replace(' ', '%20'),
+    () => '%C0%AE%C0%AE%2Fx.ts',
   ];
   const goodDuration = () => (0.1 + rnd() * 0.9).toFixed(3);
-  const badDurations = ['NaN', '1e309', '-0', '0', '-1', '0x10', '1e3', 'Infinity', '31', '30.0000000001', '', '1.', '.5', '1,5', '%31', '1/2', '9'.repeat(400), '%201', '1%00'];
+  const badDurations = [
+    'NaN',
+    '1e309',
+    '-0',
+    '0',
+    '-1',
+    '0x10',
+    '1e3',
+    'Infinity',
+    '31',
+    '30.0000000001',
+    '',
+    '1.',
+    '.5',
+    '1,5',
+    '%31',
+    '1/2',
+    '9'.repeat(400),
+    '%201',
+    '1%00',
+  ];
   const tokenHeaders = () => ({ Authorization: `Bearer ${TOKEN}` });
   const badTokens = [
     () => ({}),
-    () => ({ Authorization: 'Bearer' }), () => ({ Authorization: `Bearer ${TOKEN}x` }), () => ({ Authorization: `Basic ${TOKEN}` }),
-    () => ({ Authorization: `Bearer ${'x'.repeat(4000)}` }), () => ({ Authorization: `Bearer ${TOKEN.slice(0, -1)}` }), () => ({ Authorization: 'bearer  ' }),
+    () => ({ Authorization: 'Bearer' }),
+    () => ({ Authorization: `Bearer ${TOKEN}x` }),
+    () => ({ Authorization: `Basic ${TOKEN}` }),
+    () => ({ Authorization: `Bearer ${'x'.repeat(4000)}` }),
+    () => ({ Authorization: `Bearer ${TOKEN.slice(0, -1)}` }),
+    () => ({ Authorization: 'bearer  ' }),
   ];
   const badHeaders = [
-    { 'X-Publisher-Session': '../../etc' }, { 'X-Publisher-Session': 'x'.repeat(65) }, { 'X-Program-Date-Time': 'yesterday' },
-    { 'X-Program-Date-Time': '2024-13-45T99:99:99Z' }, { 'X-Target-Duration': '0' }, { 'X-Target-Duration': '1e1' }, { 'X-Target-Duration': '-5' },
+    { 'X-Publisher-Session': '../../etc' },
+    { 'X-Publisher-Session': 'x'.repeat(65) },
+    { 'X-Program-Date-Time': 'yesterday' },
+    { 'X-Program-Date-Time': '2024-13-45T99:99:99Z' },
+    { 'X-Target-Duration': '0' },
+    { 'X-Target-Duration': '1e1' },
+    { 'X-Target-Duration': '-5' },
   ];
   // Bodies that can never be a valid segment.
   const badBodies = [
@@ -85,13 +133,16 @@ export function createFuzzCases(seed, segment) {
 export function sendFuzzCase(port, c) {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: c.path, headers: { ...c.headers, 'Content-Length': String(c.body.length) }, agent: false }, (res) => {
-      answered = true;
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: c.path, headers: { ...c.headers, 'Content-Length': String(c.body.length) }, agent: false },
+      (res) => {
+        answered = true;
+        const chunks = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     // A refused large body may be cut off mid-send; the answer already came.
     req.on('error', (error) => !answered && reject(error));
     req.end(c.body);

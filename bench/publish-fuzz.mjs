@@ -39,12 +39,38 @@ let streamer;
 try {
   // One valid 0.2 s segment, as the test makes it: the generator breaks copies of it.
   await promisify(execFile)('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '0.2',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '5', '-f', 'mpegts', join(tmp, 'segment.ts'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=25',
+    '-t',
+    '0.2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '5',
+    '-f',
+    'mpegts',
+    join(tmp, 'segment.ts'),
   ]);
   const segment = await readFile(join(tmp, 'segment.ts'));
   const mediaDir = join(tmp, 'media');
-  const flags = ['--publish-token', FUZZ_SERVER.publishToken, '--max-segment-bytes', String(FUZZ_SERVER.maxSegmentBytes), '--max-uploads', String(FUZZ_SERVER.maxUploads)];
+  const flags = [
+    '--publish-token',
+    FUZZ_SERVER.publishToken,
+    '--max-segment-bytes',
+    String(FUZZ_SERVER.maxSegmentBytes),
+    '--max-uploads',
+    String(FUZZ_SERVER.maxUploads),
+  ];
   streamer = await startStreamer(flags, { mediaDir });
   const auth = { Authorization: `Bearer ${FUZZ_SERVER.publishToken}`, 'Content-Type': 'video/mp2t', 'X-Publisher-Session': 'fuzz' };
   for (const name of ['seed-0.ts', 'seed-1.ts']) {
@@ -80,7 +106,9 @@ try {
     load: { start: loadBefore, end: load() },
   };
   await saveResult('publish-fuzz', result);
-  console.log(`[publish-fuzz] statuses ${JSON.stringify(run.statuses)}, ${run.failures.length} not a 4xx JSON error, playlist unchanged: ${playlistUnchanged}, files unchanged: ${filesUnchanged}, ${result.seconds} s`);
+  console.log(
+    `[publish-fuzz] statuses ${JSON.stringify(run.statuses)}, ${run.failures.length} not a 4xx JSON error, playlist unchanged: ${playlistUnchanged}, files unchanged: ${filesUnchanged}, ${result.seconds} s`,
+  );
   process.exitCode = run.failures.length === 0 && playlistUnchanged && filesUnchanged && result.healthy ? 0 : 1;
 } finally {
   await stop(streamer?.child);

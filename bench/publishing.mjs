@@ -12,8 +12,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  cpuDelta, cpuSeconds, get, processRole, load, parseMetrics, quick, root, round, SAMPLE_FACES, saveResult, sleep,
-  startPublisher, startStreamer, stop, waitForSegments,
+  cpuDelta,
+  cpuSeconds,
+  get,
+  processRole,
+  load,
+  parseMetrics,
+  quick,
+  root,
+  round,
+  SAMPLE_FACES,
+  saveResult,
+  sleep,
+  startPublisher,
+  startStreamer,
+  stop,
+  waitForSegments,
 } from './lib.mjs';
 
 const { encoderArgs, inputArgs } = await import(join(root, 'packages/publisher/dist/ffmpeg/args.js'));
@@ -35,14 +49,31 @@ async function measureTree(pid, during) {
   const after = cpuSeconds(pid);
   const wall = (Date.now() - started) / 1000;
   const cpu = cpuDelta(before, after);
-  const processes = Object.keys(after).map((p) => ({ pid: Number(p), name: processRole(Number(p)), cpuSecondsPerMinute: round(((after[p] - (before[p] ?? 0)) / wall) * 60, 2) }));
-  return { wallSeconds: round(wall, 1), cpuSeconds: round(cpu, 2), cpuSecondsPerMinute: round((cpu / wall) * 60, 2), cpuPercent: round((cpu / wall) * 100, 1), processes, loadBefore, loadAfter: load(), ...extra };
+  const processes = Object.keys(after).map((p) => ({
+    pid: Number(p),
+    name: processRole(Number(p)),
+    cpuSecondsPerMinute: round(((after[p] - (before[p] ?? 0)) / wall) * 60, 2),
+  }));
+  return {
+    wallSeconds: round(wall, 1),
+    cpuSeconds: round(cpu, 2),
+    cpuSecondsPerMinute: round((cpu / wall) * 60, 2),
+    cpuPercent: round((cpu / wall) * 100, 1),
+    processes,
+    loadBefore,
+    loadAfter: load(),
+    ...extra,
+  };
 }
 
 async function plainFfmpeg() {
   const encoder = encoderArgs({ ...FORMAT, segmentPattern: join(dir, 'plain-%05d.ts') });
   // The same encoder and segmenter, fed by the same test source directly instead of through a pipe.
-  const args = [...encoder.slice(0, encoder.indexOf('-f')), ...inputArgs({ kind: 'test' }, process.platform, FORMAT), ...encoder.slice(encoder.indexOf('pipe:0') + 1)];
+  const args = [
+    ...encoder.slice(0, encoder.indexOf('-f')),
+    ...inputArgs({ kind: 'test' }, process.platform, FORMAT),
+    ...encoder.slice(encoder.indexOf('pipe:0') + 1),
+  ];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let segments = 0;
   createInterface({ input: child.stdout }).on('line', () => segments++);
@@ -127,7 +158,9 @@ try {
   ]) {
     console.log(`[publishing] ${label}, ${seconds} s`);
     runs[label] = await publisherRun(label, streamer.url, args);
-    console.log(`[publishing] ${label}: ${runs[label].cpuSecondsPerMinute} CPU s/min, out ${runs[label].outputFps} fps, detections ${runs[label].detectionsPerSecond}/s, load ${runs[label].loadAfter[0]}`);
+    console.log(
+      `[publishing] ${label}: ${runs[label].cpuSecondsPerMinute} CPU s/min, out ${runs[label].outputFps} fps, detections ${runs[label].detectionsPerSecond}/s, load ${runs[label].loadAfter[0]}`,
+    );
   }
   await waitForSegments(streamer.url, 1);
   console.log(`[publishing] ms per detection (${detectRuns} runs each)`);
@@ -141,8 +174,16 @@ try {
     ratioNoDetection: ratio(runs.publisher),
     ratioDetection: ratio(runs.publisherDetect),
     ratioDetectionFaces: ratio(runs.publisherDetectFaces),
-    outputFps: { publisher: runs.publisher.outputFps, publisherDetect: runs.publisherDetect.outputFps, publisherDetectFaces: runs.publisherDetectFaces.outputFps },
-    droppedFrames: { publisher: runs.publisher.droppedFrames, publisherDetect: runs.publisherDetect.droppedFrames, publisherDetectFaces: runs.publisherDetectFaces.droppedFrames },
+    outputFps: {
+      publisher: runs.publisher.outputFps,
+      publisherDetect: runs.publisherDetect.outputFps,
+      publisherDetectFaces: runs.publisherDetectFaces.outputFps,
+    },
+    droppedFrames: {
+      publisher: runs.publisher.droppedFrames,
+      publisherDetect: runs.publisherDetect.droppedFrames,
+      publisherDetectFaces: runs.publisherDetectFaces.droppedFrames,
+    },
     detectionsPerSecondFaces: runs.publisherDetectFaces.detectionsPerSecond,
     msPerDetection: Object.fromEntries(Object.entries(detect.detectors).map(([name, d]) => [name, d.medianMs])),
   };

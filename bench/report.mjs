@@ -4,6 +4,11 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine, resultsDir, root } from './lib.mjs';
+import { soakSection } from './report-soak.mjs';
+import { edgeSection } from './report-edge.mjs';
+import { streamsSection } from './report-streams.mjs';
+import { whipSection } from './report-whip.mjs';
+import { webrtcSection } from './report-webrtc.mjs';
 
 async function read(name) {
   const file = join(resultsDir, `${name}.json`);
@@ -17,11 +22,14 @@ const loadText = (r) => {
   return l ? `load avg (1/5/15 min) ${l.join(' / ')} before, ${after.join(' / ')} after` : 'load not recorded';
 };
 const loadRange = (r) => {
-  const loads = Object.values(r.runs ?? {}).flatMap((x) => [x.loadBefore?.[0], x.loadAfter?.[0]]).filter((x) => typeof x === 'number');
+  const loads = Object.values(r.runs ?? {})
+    .flatMap((x) => [x.loadBefore?.[0], x.loadAfter?.[0]])
+    .filter((x) => typeof x === 'number');
   return loads.length ? `; 1-min load during the runs ${Math.min(...loads)}-${Math.max(...loads)}` : '';
 };
 const when = (r) => `${r.date ?? r.run?.date ?? '?'}${r.quick || r.run?.quick ? ', **quick mode**' : ''}; ${loadText(r)}${loadRange(r)}`;
-const byProcess = (run) => (Array.isArray(run.processes) && typeof run.processes[0] === 'object' ? run.processes.map((p) => `${p.name} ${fmt(p.cpuSecondsPerMinute)}`).join(', ') : '–');
+const byProcess = (run) =>
+  Array.isArray(run.processes) && typeof run.processes[0] === 'object' ? run.processes.map((p) => `${p.name} ${fmt(p.cpuSecondsPerMinute)}`).join(', ') : '–';
 const verdict = (ok) => (ok === undefined ? '–' : ok ? 'yes' : '**no**');
 
 function table(head, rows) {
@@ -35,6 +43,8 @@ export async function writeReport() {
   const memory = await read('memory');
   const mjpeg = await read('mjpeg-latency');
   const ll = await read('ll-latency');
+  const fuzz = await read('publish-fuzz');
+  const soak = await read('soak');
   const m = serving?.machine ?? publishing?.machine ?? machine();
   const out = [];
   out.push(`# Performance
@@ -47,7 +57,7 @@ those scripts, not this file. No CI job asserts any of these timings.
 \`\`\`sh
 pnpm bench                    # pnpm -r build, then every benchmark (about 25 minutes), then this file
 pnpm bench --quick            # shorter runs of all of them (about 6 minutes)
-pnpm bench serving            # a subset: serving publishing latency memory mjpeg
+pnpm bench serving            # a subset: serving publishing latency memory mjpeg ll fuzz
 pnpm bench serving --no-build # skip the build
 node bench/run.mjs --report   # rewrite this file from the saved results only
 node bench/serving.mjs --profile  # the streamer under --cpu-prof (bench/results/profiles/)
@@ -74,28 +84,96 @@ ${m.memory}
   if (serving) {
     for (const row of serving.summary.filter((r) => r.variant !== 'playlist-gzip')) {
       const unit = row.metric === 'mbPerSecond' ? 'MB/s' : 'req/s';
-      rows.push([`Serving ${row.variant}, ${row.connections} conn.`, `${fmt(row.streamer[row.metric], 0)} ${unit}`, `nginx ${fmt(row.nginx[row.metric], 0)} ${unit}`, `${fmt(row.ratio)}x`, '>= 0.5x (aim 0.8x)', verdict(row.ratio >= 0.5)]);
+      rows.push([
+        `Serving ${row.variant}, ${row.connections} conn.`,
+        `${fmt(row.streamer[row.metric], 0)} ${unit}`,
+        `nginx ${fmt(row.nginx[row.metric], 0)} ${unit}`,
+        `${fmt(row.ratio)}x`,
+        '>= 0.5x (aim 0.8x)',
+        verdict(row.ratio >= 0.5),
+      ]);
     }
   }
   if (publishing) {
     const s = publishing.summary;
-    rows.push(['Publishing CPU, no detection', `${fmt(s.publisherCpuSecondsPerMinute)} CPU s/min`, `ffmpeg alone ${fmt(s.ffmpegCpuSecondsPerMinute)} CPU s/min`, `${fmt(s.ratioNoDetection)}x`, '<= 1.3x', verdict(s.ratioNoDetection <= 1.3)]);
-    rows.push(['Publishing CPU, blazeface (test pattern)', `${fmt(s.publisherDetectCpuSecondsPerMinute)} CPU s/min`, `ffmpeg alone`, `${fmt(s.ratioDetection)}x`, '–', '–']);
-    rows.push(['Output fps / dropped frames, blazeface on faces', `${fmt(s.outputFps.publisherDetectFaces, 1)} fps / ${fmt(s.droppedFrames.publisherDetectFaces, 0)}`, '30 fps', '–', '30 fps, 0 dropped', verdict(s.outputFps.publisherDetectFaces >= 29.5 && s.droppedFrames.publisherDetectFaces === 0)]);
-    rows.push(['Detections per second in the live pipeline (blazeface, faces)', fmt(s.detectionsPerSecondFaces, 1), '–', '–', '>= 10 Hz', verdict(s.detectionsPerSecondFaces >= 10)]);
+    rows.push([
+      'Publishing CPU, no detection',
+      `${fmt(s.publisherCpuSecondsPerMinute)} CPU s/min`,
+      `ffmpeg alone ${fmt(s.ffmpegCpuSecondsPerMinute)} CPU s/min`,
+      `${fmt(s.ratioNoDetection)}x`,
+      '<= 1.3x',
+      verdict(s.ratioNoDetection <= 1.3),
+    ]);
+    rows.push([
+      'Publishing CPU, blazeface (test pattern)',
+      `${fmt(s.publisherDetectCpuSecondsPerMinute)} CPU s/min`,
+      `ffmpeg alone`,
+      `${fmt(s.ratioDetection)}x`,
+      '–',
+      '–',
+    ]);
+    rows.push([
+      'Output fps / dropped frames, blazeface on faces',
+      `${fmt(s.outputFps.publisherDetectFaces, 1)} fps / ${fmt(s.droppedFrames.publisherDetectFaces, 0)}`,
+      '30 fps',
+      '–',
+      '30 fps, 0 dropped',
+      verdict(s.outputFps.publisherDetectFaces >= 29.5 && s.droppedFrames.publisherDetectFaces === 0),
+    ]);
+    rows.push([
+      'Detections per second in the live pipeline (blazeface, faces)',
+      fmt(s.detectionsPerSecondFaces, 1),
+      '–',
+      '–',
+      '>= 10 Hz',
+      verdict(s.detectionsPerSecondFaces >= 10),
+    ]);
   }
   if (latency) {
-    for (const r of latency.results) rows.push([`Glass to glass, ${r.config}`, `median ${fmt(r.medianSeconds)} s, p95 ${fmt(r.p95Seconds)} s`, '–', '–', 'median < 6 s', verdict(r.medianSeconds < 6)]);
+    for (const r of latency.results)
+      rows.push([
+        `Glass to glass, ${r.config}`,
+        `median ${fmt(r.medianSeconds)} s, p95 ${fmt(r.p95Seconds)} s`,
+        '–',
+        '–',
+        'median < 6 s',
+        verdict(r.medianSeconds < 6),
+      ]);
   }
   if (ll) {
     for (const r of ll.results) {
       const target = r.partSeconds === 0.2 ? 'median < 1.0 s' : '–';
-      rows.push([`Glass to glass, LL-HLS ${r.config}`, `median ${fmt(r.medianSeconds)} s, p95 ${fmt(r.p95Seconds)} s`, '–', '–', target, r.partSeconds === 0.2 ? verdict(r.medianSeconds < 1) : '–']);
+      rows.push([
+        `Glass to glass, LL-HLS ${r.config}`,
+        `median ${fmt(r.medianSeconds)} s, p95 ${fmt(r.p95Seconds)} s`,
+        '–',
+        '–',
+        target,
+        r.partSeconds === 0.2 ? verdict(r.medianSeconds < 1) : '–',
+      ]);
     }
   }
   if (memory) {
     const s = memory.summary;
-    rows.push([`RSS after ${memory.settings.minutes} min, ${memory.settings.viewers} viewers`, `streamer ${fmt(s.streamerRssMiB, 0)} MiB, publisher ${fmt(s.publisherRssMiB, 0)} MiB (+ ffmpeg ${fmt(s.publisherChildrenRssMiB, 0)} MiB)`, '–', '–', '–', '–']);
+    rows.push([
+      `RSS after ${memory.settings.minutes} min, ${memory.settings.viewers} viewers`,
+      `streamer ${fmt(s.streamerRssMiB, 0)} MiB, publisher ${fmt(s.publisherRssMiB, 0)} MiB (+ ffmpeg ${fmt(s.publisherChildrenRssMiB, 0)} MiB)`,
+      '–',
+      '–',
+      '–',
+      '–',
+    ]);
+  }
+  if (fuzz) {
+    const clean = fuzz.failures === 0 && fuzz.playlistUnchanged && fuzz.filesUnchanged && fuzz.healthy;
+    rows.push([
+      `Publish fuzz, ${fmt(fuzz.requests, 0)} hostile requests`,
+      `${fmt(fuzz.failures, 0)} not a 4xx JSON error, ${fmt(fuzz.seconds, 1)} s`,
+      '–',
+      '–',
+      'all 4xx JSON, nothing changed',
+      verdict(clean),
+    ]);
   }
   if (mjpeg) rows.push(['MJPEG preview latency (loopback)', `median ${mjpeg.latencyMs.median} ms, p95 ${mjpeg.latencyMs.p95} ms`, '–', '–', '–', '–']);
   out.push(`## Summary\n\n${table(['Measure', 'Ours', 'Reference', 'Ratio', 'Target', 'Met'], rows)}\n`);
@@ -114,8 +192,21 @@ medians per cell. \`playlist-gzip\` adds \`-H 'Accept-Encoding: gzip'\` (the str
 pre-compressed copy, nginx compresses per request). wrk, nginx's workers and the streamer share
 the same ${m.nproc} cores: nginx runs one worker per core, the streamer one event loop.
 
-${table(['Path', 'Conn.', 'Streamer req/s', 'nginx req/s', 'Streamer MB/s', 'nginx MB/s', 'Streamer p50 / p99 ms', 'nginx p50 / p99 ms', 'Ratio', 'Errors'],
-  serving.summary.map((r) => [r.variant, r.connections, fmt(r.streamer.requestsPerSecond, 0), fmt(r.nginx.requestsPerSecond, 0), fmt(r.streamer.mbPerSecond, 1), fmt(r.nginx.mbPerSecond, 1), `${fmt(r.streamer.p50Ms, 3)} / ${fmt(r.streamer.p99Ms, 2)}`, `${fmt(r.nginx.p50Ms, 3)} / ${fmt(r.nginx.p99Ms, 2)}`, `${fmt(r.ratio)}x ${r.metric === 'mbPerSecond' ? 'MB/s' : 'req/s'}`, r.errors]))}
+${table(
+  ['Path', 'Conn.', 'Streamer req/s', 'nginx req/s', 'Streamer MB/s', 'nginx MB/s', 'Streamer p50 / p99 ms', 'nginx p50 / p99 ms', 'Ratio', 'Errors'],
+  serving.summary.map((r) => [
+    r.variant,
+    r.connections,
+    fmt(r.streamer.requestsPerSecond, 0),
+    fmt(r.nginx.requestsPerSecond, 0),
+    fmt(r.streamer.mbPerSecond, 1),
+    fmt(r.nginx.mbPerSecond, 1),
+    `${fmt(r.streamer.p50Ms, 3)} / ${fmt(r.streamer.p99Ms, 2)}`,
+    `${fmt(r.nginx.p50Ms, 3)} / ${fmt(r.nginx.p99Ms, 2)}`,
+    `${fmt(r.ratio)}x ${r.metric === 'mbPerSecond' ? 'MB/s' : 'req/s'}`,
+    r.errors,
+  ]),
+)}
 
 The hot path: \`GET /stream.m3u8\` and \`GET /segments/<name>\` are answered by
 \`packages/streamer/src/http/fast-path.ts\` on Node's http server before Koa (exact path, no
@@ -145,20 +236,61 @@ ffmpeg doing the same capture -> x264 -> segments with the publisher's own \`enc
 capture fell behind the wall clock during the window) and detections come from the publisher's
 \`--metrics-port\`.
 
-${table(['Run', 'CPU s / min', 'By process (CPU s / min)', 'CPU %', 'vs ffmpeg', 'Output fps (to encoder)', 'Frames in finished segments / s', 'Dropped frames', 'Detections / s', 'Last detection ms', 'Load after'],
+${table(
   [
-    ['ffmpeg alone', fmt(r.ffmpeg.cpuSecondsPerMinute), byProcess(r.ffmpeg), fmt(r.ffmpeg.cpuPercent, 1), '1x', '–', '–', '–', '–', '–', r.ffmpeg.loadAfter?.[0]],
+    'Run',
+    'CPU s / min',
+    'By process (CPU s / min)',
+    'CPU %',
+    'vs ffmpeg',
+    'Output fps (to encoder)',
+    'Frames in finished segments / s',
+    'Dropped frames',
+    'Detections / s',
+    'Last detection ms',
+    'Load after',
+  ],
+  [
+    [
+      'ffmpeg alone',
+      fmt(r.ffmpeg.cpuSecondsPerMinute),
+      byProcess(r.ffmpeg),
+      fmt(r.ffmpeg.cpuPercent, 1),
+      '1x',
+      '–',
+      '–',
+      '–',
+      '–',
+      '–',
+      r.ffmpeg.loadAfter?.[0],
+    ],
     ...['publisher', 'publisherDetect', 'publisherDetectFaces'].map((k) => [
-      { publisher: 'publisher, --detector off, test pattern', publisherDetect: 'publisher, blazeface, test pattern', publisherDetectFaces: 'publisher, blazeface, sample1.jpg (faces)' }[k],
-      fmt(r[k].cpuSecondsPerMinute), byProcess(r[k]), fmt(r[k].cpuPercent, 1), `${fmt(r[k].cpuSecondsPerMinute / r.ffmpeg.cpuSecondsPerMinute)}x`, fmt(r[k].outputFps, 1), fmt(r[k].segmentFramesPerSecond, 1),
-      fmt(r[k].droppedFrames, 0), fmt(r[k].detectionsPerSecond, 1), fmt(r[k].detectionMs, 1), r[k].loadAfter?.[0],
+      {
+        publisher: 'publisher, --detector off, test pattern',
+        publisherDetect: 'publisher, blazeface, test pattern',
+        publisherDetectFaces: 'publisher, blazeface, sample1.jpg (faces)',
+      }[k],
+      fmt(r[k].cpuSecondsPerMinute),
+      byProcess(r[k]),
+      fmt(r[k].cpuPercent, 1),
+      `${fmt(r[k].cpuSecondsPerMinute / r.ffmpeg.cpuSecondsPerMinute)}x`,
+      fmt(r[k].outputFps, 1),
+      fmt(r[k].segmentFramesPerSecond, 1),
+      fmt(r[k].droppedFrames, 0),
+      fmt(r[k].detectionsPerSecond, 1),
+      fmt(r[k].detectionMs, 1),
+      r[k].loadAfter?.[0],
     ]),
-  ])}
+  ],
+)}
 
 Milliseconds per detection at 640x480 (yuv420p -> downscale -> detect, outside the pipeline,
 ${publishing.settings.detectRuns} runs): \`${publishing.detect?.command}\`
 
-${table(['Detector', 'Detector input', 'Median ms', 'p90 ms', 'Downscale ms', 'Recall (labelled faces)'], Object.entries(d).map(([name, x]) => [name, x.input, fmt(x.medianMs, 1), fmt(x.p90Ms, 1), fmt(x.downscaleMs, 2), x.recall ?? '–']))}
+${table(
+  ['Detector', 'Detector input', 'Median ms', 'p90 ms', 'Downscale ms', 'Recall (labelled faces)'],
+  Object.entries(d).map(([name, x]) => [name, x.input, fmt(x.medianMs, 1), fmt(x.p90Ms, 1), fmt(x.downscaleMs, 2), x.recall ?? '–']),
+)}
 
 With \`--detector off --mjpeg off\` no frame stage needs the frames, so the publisher runs one
 ffmpeg (capture, x264 and segmenting together) and node only reads the segment list and uploads:
@@ -185,8 +317,20 @@ own (\`window.viewer.latency\`): wall clock minus hls.js \`playingDate\`, the
 EXT-X-PROGRAM-DATE-TIME of the frame on screen, which the publisher stamps at capture. Sampled
 every 500 ms for ${latency.settings.seconds} s after the player settles; 2 s segments, window of 10.
 
-${table(['Config', 'Median s', 'p95 s', 'Min s', 'Max s', 'Samples', 'Not playing', 'Bitrate', 'Load after'],
-  latency.results.map((x) => [`${x.config} \`${x.url}\``, fmt(x.medianSeconds), fmt(x.p95Seconds), fmt(x.minSeconds), fmt(x.maxSeconds), x.samples, x.notPlayingSamples, x.bitrate ? `${fmt(x.bitrate / 1e6)} Mbit/s` : '–', x.loadAfter?.[0]]))}
+${table(
+  ['Config', 'Median s', 'p95 s', 'Min s', 'Max s', 'Samples', 'Not playing', 'Bitrate', 'Load after'],
+  latency.results.map((x) => [
+    `${x.config} \`${x.url}\``,
+    fmt(x.medianSeconds),
+    fmt(x.p95Seconds),
+    fmt(x.minSeconds),
+    fmt(x.maxSeconds),
+    x.samples,
+    x.notPlayingSamples,
+    x.bitrate ? `${fmt(x.bitrate / 1e6)} Mbit/s` : '–',
+    x.loadAfter?.[0],
+  ]),
+)}
 
 \`?latency=low\` (webroot/viewer.js \`LOW_LATENCY\`): \`liveSyncDurationCount: 1\` (one segment
 behind the live edge instead of three), \`liveMaxLatencyDurationCount: 4\`,
@@ -206,8 +350,21 @@ configuration (2 s segments, 30 fps, 640x480) and the viewer page's defaults (hl
 also catches up at up to 1.5x). PART-HOLD-BACK is 3 part targets. 0.33 s parts are 10 frames
 at 30 fps (0.333333 s), six to a segment.
 
-${table(['Config', 'Median s', 'p95 s', 'Min s', 'Max s', 'hls.js target s', 'Stalls', 'Samples', 'Load before', 'Load after'],
-  ll.results.map((x) => [x.config, fmt(x.medianSeconds), fmt(x.p95Seconds), fmt(x.minSeconds), fmt(x.maxSeconds), fmt(x.targetLatency), x.stalls, x.samples, x.loadBefore?.[0], x.loadAfter?.[0]]))}
+${table(
+  ['Config', 'Median s', 'p95 s', 'Min s', 'Max s', 'hls.js target s', 'Stalls', 'Samples', 'Load before', 'Load after'],
+  ll.results.map((x) => [
+    x.config,
+    fmt(x.medianSeconds),
+    fmt(x.p95Seconds),
+    fmt(x.minSeconds),
+    fmt(x.maxSeconds),
+    fmt(x.targetLatency),
+    x.stalls,
+    x.samples,
+    x.loadBefore?.[0],
+    x.loadAfter?.[0],
+  ]),
+)}
 `);
   }
   if (memory) {
@@ -220,7 +377,10 @@ segment) for ${memory.settings.minutes} min; RSS from \`/proc/<pid>/status\`. Se
 ${fmt(memory.totals.segments, 0)} segments (${fmt(memory.totals.bytes / 1e6, 0)} MB), ${memory.totals.errors} errors; the streamer's
 \`hls_active_viewers\` read ${memory.summary.activeViewers} at the end.
 
-${table(['t (s)', 'Streamer RSS MiB', 'Publisher RSS MiB', 'Publisher ffmpeg RSS MiB', 'Load'], memory.samples.map((s) => [s.atSeconds, fmt(s.streamerRssMiB, 1), fmt(s.publisherRssMiB, 1), fmt(s.publisherChildrenRssMiB, 1), s.load?.[0]]))}
+${table(
+  ['t (s)', 'Streamer RSS MiB', 'Publisher RSS MiB', 'Publisher ffmpeg RSS MiB', 'Load'],
+  memory.samples.map((s) => [s.atSeconds, fmt(s.streamerRssMiB, 1), fmt(s.publisherRssMiB, 1), fmt(s.publisherChildrenRssMiB, 1), s.load?.[0]]),
+)}
 `);
   }
   if (mjpeg) {
@@ -232,6 +392,33 @@ ${mjpeg.what}: median ${mjpeg.latencyMs.median} ms, p95 ${mjpeg.latencyMs.p95} m
 (${mjpeg.size} at ${mjpeg.mjpegFps} fps, quality ${mjpeg.quality}, ${fmt(mjpeg.meanJpegBytes, 0)} bytes per JPEG).
 `);
   }
+  if (fuzz) {
+    out.push(`## 6. Publish fuzz
+
+\`${fuzz.command}\` — ${when(fuzz)}.
+
+${fmt(fuzz.requests, 0)} seeded hostile publish requests from \`bench/publish-fuzz-cases.mjs\` (bad names, durations,
+tokens, headers and bodies, each request invalid in at least one way; CI sends 2 500 of the same
+cases in \`packages/streamer/test/http/publish-fuzz.test.ts\`), ${fuzz.settings.concurrency} at a time on fresh connections,
+against the built \`hls-streamer\` (\`--publish-token\`, \`--max-segment-bytes ${fuzz.settings.maxSegmentBytes}\`,
+\`--max-uploads ${fuzz.settings.maxUploads}\`) holding two valid segments.
+
+${table(
+  ['Status', 'Answers'],
+  Object.entries(fuzz.statuses).map(([status, n]) => [status, fmt(n, 0)]),
+)}
+
+- Not a 4xx with a JSON \`{ "error": { "code" } }\`: ${fmt(fuzz.failures, 0)}
+- Playlist byte-identical afterwards: ${verdict(fuzz.playlistUnchanged)}; no file added or removed under the temporary folder: ${verdict(fuzz.filesUnchanged)}; \`/healthz\` 200: ${verdict(fuzz.healthy)}
+- Time: ${fmt(fuzz.seconds, 1)} s (${fmt(fuzz.requestsPerSecond, 0)} requests/s); streamer RSS ${fmt(fuzz.streamerRssMiB?.before, 0)} MiB before, ${fmt(fuzz.streamerRssMiB?.after, 0)} MiB after
+`);
+  }
+  if (soak) out.push(soakSection(soak, { table, when }));
+  out.push(edgeSection(await read('edge'), { table, when }));
+  out.push(streamsSection(await read('streams'), { table, when }));
+  out.push(whipSection(await read('whip'), { table, when }));
+  out.push(webrtcSection(await read('webrtc'), { table, when }));
+
   out.push(`## Live numbers
 
 - Streamer: \`GET /metrics\` (Prometheus text, prom-client, one registry per streamer):

@@ -2,7 +2,7 @@
 // `pnpm bench [names...] [--quick] [--no-build]`: builds the workspace, runs each benchmark as
 // its own process (one at a time, so they do not measure each other), notes the load average
 // around each, then writes docs/PERFORMANCE.md from every result in bench/results/.
-//   names: serving publishing latency memory mjpeg ll (default: all)
+//   names: serving publishing latency memory mjpeg ll fuzz edge streams webrtc whip (default: all)
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,16 @@ const BENCHMARKS = {
   mjpeg: { script: 'mjpeg-latency.mjs', result: 'mjpeg-latency', quickArgs: ['--frames', '50'] },
   // Low-Latency HLS: parts of 0.2, 0.33 and 0.5 s and classic, glass to glass in Chromium.
   ll: { script: 'll-latency.mjs', result: 'll-latency', quickArgs: ['--seconds', '20'] },
+  // 10 000 seeded hostile publish requests (the CI test sends 2 500 of the same cases).
+  fuzz: { script: 'publish-fuzz.mjs', result: 'publish-fuzz', quickArgs: ['--count', '2500'] },
+  // nginx edges (deploy/nginx) against direct: wrk, viewers held, origin request rates, latency added.
+  edge: { script: 'edge.mjs', result: 'edge' },
+  // Named streams: 10 streams x 20 viewers (memory per stream), and capture on demand's first segment.
+  streams: { script: 'streams.mjs', result: 'streams' },
+  // WebRTC (WHEP) glass to glass beside MJPEG, LL-HLS and HLS (frames carry their capture time); CPU per viewer, most viewers held.
+  webrtc: { script: 'webrtc.mjs', result: 'webrtc', quickArgs: ['--seconds', '10'] },
+  // Browser publishing over WHIP: publisher CPU against a local source, glass to glass browser -> viewer.
+  whip: { script: 'whip.mjs', result: 'whip' },
 };
 
 const args = process.argv.slice(2);

@@ -10,8 +10,20 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  get, load, median, quick, resultsDir, round, saveResult, segmentNames, sleep, startPublisher, startStreamer, stop,
-  waitForSegments, wrk,
+  get,
+  load,
+  median,
+  quick,
+  resultsDir,
+  round,
+  saveResult,
+  segmentNames,
+  sleep,
+  startPublisher,
+  startStreamer,
+  stop,
+  waitForSegments,
+  wrk,
 } from './lib.mjs';
 
 const profile = process.argv.includes('--profile');
@@ -111,13 +123,33 @@ try {
       for (const variant of VARIANTS) {
         const paths = await snapshot();
         const path = variant.name === 'segment' ? paths.segment : paths.playlist;
-        const servers = r % 2 === 0 ? [['streamer', streamer.url], ['nginx', nginx.url]] : [['nginx', nginx.url], ['streamer', streamer.url]];
+        const servers =
+          r % 2 === 0
+            ? [
+                ['streamer', streamer.url],
+                ['nginx', nginx.url],
+              ]
+            : [
+                ['nginx', nginx.url],
+                ['streamer', streamer.url],
+              ];
         for (const [server, base] of servers) {
           const loadBefore = load();
           const result = await wrk(`${base}${path}`, { connections, seconds, headers: variant.headers });
-          const run = { round: r + 1, variant: variant.name, connections, server, bytes: variant.name === 'segment' ? paths.segmentBytes : paths.playlistBytes, loadBefore, loadAfter: load(), ...result };
+          const run = {
+            round: r + 1,
+            variant: variant.name,
+            connections,
+            server,
+            bytes: variant.name === 'segment' ? paths.segmentBytes : paths.playlistBytes,
+            loadBefore,
+            loadAfter: load(),
+            ...result,
+          };
           runs.push(run);
-          console.log(`[serving] r${run.round} ${variant.name.padEnd(13)} c=${String(connections).padEnd(3)} ${server.padEnd(8)} ${String(run.requestsPerSecond).padStart(9)} req/s ${String(run.mbPerSecond).padStart(8)} MB/s p50 ${run.p50Ms} ms p99 ${run.p99Ms} ms load ${run.loadAfter[0]}`);
+          console.log(
+            `[serving] r${run.round} ${variant.name.padEnd(13)} c=${String(connections).padEnd(3)} ${server.padEnd(8)} ${String(run.requestsPerSecond).padStart(9)} req/s ${String(run.mbPerSecond).padStart(8)} MB/s p50 ${run.p50Ms} ms p99 ${run.p99Ms} ms load ${run.loadAfter[0]}`,
+          );
         }
       }
     }
@@ -126,10 +158,16 @@ try {
   const summary = [];
   for (const variant of VARIANTS) {
     for (const connections of CONNECTIONS) {
-      const cell = (server, key) => median(runs.filter((x) => x.variant === variant.name && x.connections === connections && x.server === server).map((x) => x[key]));
+      const cell = (server, key) =>
+        median(runs.filter((x) => x.variant === variant.name && x.connections === connections && x.server === server).map((x) => x[key]));
       const row = { variant: variant.name, connections };
       for (const server of ['streamer', 'nginx']) {
-        row[server] = { requestsPerSecond: round(cell(server, 'requestsPerSecond'), 0), mbPerSecond: round(cell(server, 'mbPerSecond'), 1), p50Ms: round(cell(server, 'p50Ms'), 3), p99Ms: round(cell(server, 'p99Ms'), 3) };
+        row[server] = {
+          requestsPerSecond: round(cell(server, 'requestsPerSecond'), 0),
+          mbPerSecond: round(cell(server, 'mbPerSecond'), 1),
+          p50Ms: round(cell(server, 'p50Ms'), 3),
+          p99Ms: round(cell(server, 'p99Ms'), 3),
+        };
       }
       const key = variant.name === 'segment' ? 'mbPerSecond' : 'requestsPerSecond';
       row.metric = key;
@@ -138,11 +176,28 @@ try {
       summary.push(row);
     }
   }
-  console.table(summary.map((row) => ({ variant: row.variant, c: row.connections, streamer: row.streamer[row.metric], nginx: row.nginx[row.metric], unit: row.metric === 'mbPerSecond' ? 'MB/s' : 'req/s', ratio: row.ratio, 'p99 s/n ms': `${row.streamer.p99Ms}/${row.nginx.p99Ms}` })));
+  console.table(
+    summary.map((row) => ({
+      variant: row.variant,
+      c: row.connections,
+      streamer: row.streamer[row.metric],
+      nginx: row.nginx[row.metric],
+      unit: row.metric === 'mbPerSecond' ? 'MB/s' : 'req/s',
+      ratio: row.ratio,
+      'p99 s/n ms': `${row.streamer.p99Ms}/${row.nginx.p99Ms}`,
+    })),
+  );
   await saveResult('serving', {
     what: 'wrk against the streamer (live publisher, --input test) and nginx (static copy of the same playlist and segment), medians over rounds',
     command: `node bench/serving.mjs${quick ? ' --quick' : ''}`,
-    settings: { seconds, rounds, threads: 2, connections: CONNECTIONS, variants: VARIANTS, nginx: 'worker_processes auto; sendfile on; tcp_nopush on; gzip on (dynamic) for m3u8; keepalive_requests 1000000' },
+    settings: {
+      seconds,
+      rounds,
+      threads: 2,
+      connections: CONNECTIONS,
+      variants: VARIANTS,
+      nginx: 'worker_processes auto; sendfile on; tcp_nopush on; gzip on (dynamic) for m3u8; keepalive_requests 1000000',
+    },
     targets: { ratio: 0.5, aim: 0.8 },
     load: { end: load() },
     summary,

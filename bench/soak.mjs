@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { processTree, rssMiB, saveResult, sleep, startPublisher, startStreamer, stop, waitForSegments } from './lib.mjs';
 import { startViewers } from './viewers.mjs';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '60' }, viewers: { type: 'string', default: '50' }, every: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '60' }, viewers: { type: 'string', default: '50' }, every: { type: 'string', default: '30' } },
+});
 const minutes = Number(values.minutes);
 const everyMs = Number(values.every) * 1000;
 
@@ -20,7 +22,10 @@ await waitForSegments(streamer.url, 3);
 const viewers = startViewers(streamer.url, { count: Number(values.viewers) });
 const started = Date.now();
 const samples = [];
-const ffmpegRss = () => processTree(publisher.child.pid).filter((p) => p !== publisher.child.pid).reduce((sum, p) => sum + (rssMiB(p) ?? 0), 0);
+const ffmpegRss = () =>
+  processTree(publisher.child.pid)
+    .filter((p) => p !== publisher.child.pid)
+    .reduce((sum, p) => sum + (rssMiB(p) ?? 0), 0);
 console.error(`soak: ${minutes} min, ${values.viewers} viewers, a sample every ${values.every} s`);
 while (Date.now() - started < minutes * 60_000) {
   await sleep(everyMs);
@@ -44,7 +49,10 @@ await rm(mediaDir, { recursive: true, force: true });
 const first = samples[0];
 const last = samples.at(-1);
 await saveResult('soak', {
-  minutes, viewers: Number(values.viewers), samples, totals,
+  minutes,
+  viewers: Number(values.viewers),
+  samples,
+  totals,
   growthMiB: first && last ? { streamer: last.streamerRssMiB - first.streamerRssMiB, publisher: last.publisherRssMiB - first.publisherRssMiB } : null,
 });
 console.error(`soak: done; ${totals.failed} failed of ${totals.playlistRequests + totals.segmentRequests} requests; bench/results/soak.json`);

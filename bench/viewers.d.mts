@@ -6,7 +6,12 @@ export interface ViewerTotals {
   /** GETs sent again after a keep-alive socket was reset by the server before answering. */
   retried: number;
 }
-export interface LatencySample { n?: number; p50: number | null; p99: number | null; max: number | null }
+export interface LatencySample {
+  n?: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
 export interface Viewers {
   readonly totals: ViewerTotals;
   sample(): LatencySample;

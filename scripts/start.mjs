@@ -65,19 +65,27 @@ function stop(code = 0) {
     publisher.once('exit', killStreamer);
     publisher.kill('SIGTERM');
   } else killStreamer();
-  setTimeout(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); process.exit(code); }, 10_000).unref();
-  Promise.all(children.map((c) => c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)).then(() => process.exit(code));
+  setTimeout(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    process.exit(code);
+  }, 10_000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
 }
-process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-run(bins.streamer, ['--port', port]);
+// WebRTC on: the page plays the camera a tenth of a second behind, HLS as the fallback.
+run(bins.streamer, ['--port', port, '--webrtc']);
 const streamerUrl = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100 && !stopping; i++) {
   try {
     if ((await fetch(`${streamerUrl}/healthz`)).ok) break;
-  } catch { /* not listening yet */ }
+  } catch {
+    /* not listening yet */
+  }
   await new Promise((r) => setTimeout(r, 100));
 }
 if (!stopping) {

@@ -5,15 +5,21 @@
 // A switch shows the MJPEG preview instead (`<img src="mjpeg">`, no player); HLS is the default,
 // `?view=mjpeg` opens on MJPEG. `?latency=low` plays closer to the live edge (engines/hls-js.js).
 // Every engine implements `PlayerEngine` (engines/engine.js); `show()` below is the one place that
-// picks, starts and stops them.
+// picks, starts and stops them. `?stream=<name>` plays the named stream (`live/<name>/`); with
+// several streams and none named, the page shows them as a grid instead (grid.js).
+import { listStreams, playable, showGrid } from './grid.js';
 import { createHlsJsEngine } from './engines/hls-js.js';
 import { createMjpegEngine } from './engines/mjpeg.js';
 import { createNativeHlsEngine } from './engines/native-hls.js';
+import { createWebRtcEngine } from './engines/webrtc.js';
 
 /** @typedef {import('./engines/engine.js').PlayerEngine} PlayerEngine */
 /** @typedef {import('./engines/engine.js').PlayerState} PlayerState */
 /** @typedef {import('./engines/engine.js').EngineEvents} EngineEvents */
-/** @typedef {'hls' | 'mjpeg'} View */
+/** @typedef {'hls' | 'mjpeg' | 'webrtc'} View */
+
+// Tried first when the streamer offers WebRTC; HLS takes over if it is not playing by then.
+const WEBRTC_FALLBACK_MS = 3000;
 
 const MAX_ERRORS_SHOWN = 5;
 
@@ -31,7 +37,11 @@ function element(id, type) {
 
 const player = element('player', HTMLDivElement);
 /** @type {Record<View, HTMLButtonElement>} */
-const switches = { hls: element('view-hls', HTMLButtonElement), mjpeg: element('view-mjpeg', HTMLButtonElement) };
+const switches = {
+  hls: element('view-hls', HTMLButtonElement),
+  mjpeg: element('view-mjpeg', HTMLButtonElement),
+  webrtc: element('view-webrtc', HTMLButtonElement),
+};
 const ui = {
   state: element('state', HTMLSpanElement),
   latency: element('latency', HTMLElement),
@@ -44,10 +54,12 @@ const ui = {
 };
 
 const params = new URLSearchParams(location.search);
-const src = params.get('src') || 'stream.m3u8';
+/** @param {string | null} name */
+const streamBase = (name) => (name ? `live/${encodeURIComponent(name)}/` : '');
+const named = params.get('stream');
 const lowLatency = params.get('latency') === 'low';
 /** @type {Record<View, string>} */
-const SOURCES = { hls: src, mjpeg: 'mjpeg' };
+const SOURCES = { hls: params.get('src') || `${streamBase(named)}stream.m3u8`, mjpeg: `${streamBase(named)}mjpeg`, webrtc: `${streamBase(named)}whep` };
 
 /**
  * Read by people and by the end-to-end tests and benchmarks alike (`window.viewer`).
@@ -56,13 +68,28 @@ const SOURCES = { hls: src, mjpeg: 'mjpeg' };
  *   latency: number | null, buffer: number | null, bitrate: number | null, bandwidthEstimate: number | null,
  *   targetLatency: number | null, partTarget: number | null,
  *   errors: Array<{ text: string, fatal: boolean, at: string }>, fatal: number, recovered: number,
+ *   mode: 'player' | 'grid', stream: string | null, streams: string[],
  * }}
  */
 const status = {
-  engine: null, state: 'loading', latency: null, buffer: 0, errors: [], fatal: 0, recovered: 0, view: 'hls',
-  latencyMode: lowLatency ? 'low' : 'default', bitrate: null, bandwidthEstimate: null,
+  engine: null,
+  state: 'loading',
+  latency: null,
+  buffer: 0,
+  errors: [],
+  fatal: 0,
+  recovered: 0,
+  view: 'hls',
+  latencyMode: lowLatency ? 'low' : 'default',
+  bitrate: null,
+  bandwidthEstimate: null,
   // Low-Latency HLS: hls.js's target latency, and the part target when the playlist has parts.
-  targetLatency: null, partTarget: null,
+  targetLatency: null,
+  partTarget: null,
+  // `grid` while several streams are shown as cards; the stream played (null: the original paths).
+  mode: 'player',
+  stream: named,
+  streams: [],
 };
 Object.assign(window, { viewer: status });
 
@@ -100,6 +127,7 @@ const events = {
 const ENGINES = {
   hls: () => createHlsJsEngine(Reflect.get(window, 'Hls'), { lowLatency }, events) ?? createNativeHlsEngine(events),
   mjpeg: () => createMjpegEngine(events),
+  webrtc: () => (typeof RTCPeerConnection === 'function' ? createWebRtcEngine(events) : null),
 };
 /** @type {Partial<Record<View, PlayerEngine | null>>} */
 const engines = {};
@@ -142,5 +170,42 @@ function refreshStats() {
 for (const [view, button] of /** @type {Array<[View, HTMLButtonElement]>} */ (Object.entries(switches))) {
   button.addEventListener('click', () => status.view !== view && show(view));
 }
-show(params.get('view') === 'mjpeg' ? 'mjpeg' : 'hls');
-setInterval(refreshStats, 500);
+// One stream (or one named): the player at once, as before; several: the grid.
+async function open() {
+  const listed = params.get('src') ? [] : await listStreams();
+  if (!named && !params.get('src')) {
+    const streams = playable(listed);
+    if (streams.length > 1) {
+      status.mode = 'grid';
+      document.body.dataset.mode = 'grid';
+      setState('waiting');
+      ui.state.textContent = `${streams.length} streams`;
+      showGrid(element('grid', HTMLElement), streams, (now) => (status.streams = now.map((s) => s.name)));
+      return;
+    }
+    const only = streams[0];
+    if (only && only.name !== 'default') {
+      status.stream = only.name;
+      SOURCES.hls = `${streamBase(only.name)}stream.m3u8`;
+      SOURCES.mjpeg = `${streamBase(only.name)}mjpeg`;
+    }
+  }
+  // The streamer offers WebRTC for the stream shown when its listing names a WHEP URL for it.
+  const offered = listed.find((entry) => entry.name === (status.stream ?? 'default'))?.urls.webrtc;
+  if (offered) SOURCES.webrtc = offered.replace(/^\//, '');
+  const asked = params.get('view');
+  if (asked === 'mjpeg' || asked === 'webrtc' || asked === 'hls') show(asked);
+  else if (offered && typeof RTCPeerConnection === 'function') {
+    // WebRTC first when the streamer offers it; HLS (LL-HLS when the playlist has parts) if it
+    // does not play within WEBRTC_FALLBACK_MS. The switch still lets the viewer choose.
+    show('webrtc');
+    setTimeout(() => {
+      if (status.view === 'webrtc' && status.state !== 'playing') {
+        reportError('WebRTC did not start playing in time; switched to HLS', false);
+        show('hls');
+      }
+    }, WEBRTC_FALLBACK_MS);
+  } else show('hls');
+  setInterval(refreshStats, 500);
+}
+void open();

@@ -58,7 +58,14 @@ export function createNativeHlsEngine(events) {
       // Safari maps the playlist's EXT-X-PROGRAM-DATE-TIME to getStartDate() (not in the DOM standard); NaN when it has none.
       const start = /** @type {{ getStartDate?: () => Date } | null} */ (video)?.getStartDate?.();
       const date = video && start && !Number.isNaN(start.getTime()) ? new Date(start.getTime() + video.currentTime * 1000) : null;
-      return { latency: latencyOf(date), buffer: video ? bufferAhead(video) : null, bitrate: null, targetLatency: null, partTarget: null, bandwidthEstimate: null };
+      return {
+        latency: latencyOf(date),
+        buffer: video ? bufferAhead(video) : null,
+        bitrate: null,
+        targetLatency: null,
+        partTarget: null,
+        bandwidthEstimate: null,
+      };
     },
   };
 }

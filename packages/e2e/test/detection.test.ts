@@ -19,7 +19,9 @@ const HEIGHT = 480;
 const publisherDir = fileURLToPath(new URL('../../publisher/', import.meta.url));
 const faceApiDemo = join(dirname(createRequire(`${publisherDir}package.json`).resolve('@vladmandic/face-api/package.json')), 'demo');
 
-interface Labels { images: { file: string; width: number; height: number; faces: [number, number, number, number][] }[] }
+interface Labels {
+  images: { file: string; width: number; height: number; faces: [number, number, number, number][] }[];
+}
 type Rect = { x0: number; y0: number; x1: number; y1: number };
 
 async function faceRects(file: string): Promise<Rect[]> {
@@ -29,7 +31,10 @@ async function faceRects(file: string): Promise<Rect[]> {
   const sy = HEIGHT / image.height;
   // Scaled to the stream (the publisher scales to --size) and grown by 35% for the box's margin.
   return image.faces.map(([x, y, w, h]) => ({
-    x0: (x - 0.35 * w) * sx, y0: (y - 0.35 * h) * sy, x1: (x + 1.35 * w) * sx, y1: (y + 1.35 * h) * sy,
+    x0: (x - 0.35 * w) * sx,
+    y0: (y - 0.35 * h) * sy,
+    x1: (x + 1.35 * w) * sx,
+    y1: (y + 1.35 * h) * sy,
   }));
 }
 
@@ -61,13 +66,26 @@ function countGreen(rgb: Buffer, faces: Rect[]) {
 
 async function publishPhoto(streamer: RunningStreamer, detector: string): Promise<{ publisher: Spawned; segmentUrl: string }> {
   const publisher = startPublisher(streamer.url, [
-    '--input', join(faceApiDemo, 'sample1.jpg'), '--size', `${WIDTH}x${HEIGHT}`, '--fps', '25', '--detector', detector, '--mjpeg', 'off',
+    '--input',
+    join(faceApiDemo, 'sample1.jpg'),
+    '--size',
+    `${WIDTH}x${HEIGHT}`,
+    '--fps',
+    '25',
+    '--detector',
+    detector,
+    '--mjpeg',
+    'off',
   ]);
-  const segment = await waitFor('a second segment', async () => {
-    const { playlist } = await fetchPlaylist(streamer.url);
-    // The second segment: by then the detector has answered and the boxes are steady.
-    return playlist.segments[1];
-  }, 60_000);
+  const segment = await waitFor(
+    'a second segment',
+    async () => {
+      const { playlist } = await fetchPlaylist(streamer.url);
+      // The second segment: by then the detector has answered and the boxes are steady.
+      return playlist.segments[1];
+    },
+    60_000,
+  );
   return { publisher, segmentUrl: new URL(segment.uri, `${streamer.url}/stream.m3u8`).href };
 }
 

@@ -60,7 +60,14 @@ describe('import graph', () => {
       ['/d.ts', ['/a.ts']],
     ]);
     expect(findCycles(graph)).toEqual([['/a.ts', '/b.ts', '/c.ts', '/a.ts']]);
-    expect(findCycles(new Map([['/a.ts', ['/b.ts']], ['/b.ts', []]]))).toEqual([]);
+    expect(
+      findCycles(
+        new Map([
+          ['/a.ts', ['/b.ts']],
+          ['/b.ts', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('reads every form of relative import and export, and nothing in comments', () => {
@@ -79,7 +86,9 @@ describe('import graph', () => {
           "import { readFile } from 'node:fs';",
         ].join('\n'),
       );
-      const edges = importGraph([dir]).get(path.join(dir, 'a.ts'))!.map((f) => path.relative(dir, f));
+      const edges = importGraph([dir])
+        .get(path.join(dir, 'a.ts'))!
+        .map((f) => path.relative(dir, f));
       expect(edges.sort()).toEqual(['b.ts', 'c.ts', 'd.ts', 'f.ts', 'g.ts', path.join('sub', 'e.ts')]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,20 @@ describe(`load: ${VIEWERS} viewers for ${SECONDS} s`, () => {
     const streamer = startStreamerProcess(['--port', '0', '--host', '127.0.0.1', '--media-dir', mediaDir, '--log-level', 'info']);
     running.push(streamer);
     const url = await waitFor('the streamer URL', async () => /"url":"(http:[^"]+)"/.exec(streamer.output())?.[1]);
-    const publisher = startPublisher(url, ['--input', 'test', '--size', '320x240', '--fps', '15', '--segment-seconds', '1', '--detector', 'off', '--mjpeg', 'off']);
+    const publisher = startPublisher(url, [
+      '--input',
+      'test',
+      '--size',
+      '320x240',
+      '--fps',
+      '15',
+      '--segment-seconds',
+      '1',
+      '--detector',
+      'off',
+      '--mjpeg',
+      'off',
+    ]);
     running.push(publisher);
     await waitFor('3 segments', async () => ((await fetchPlaylist(url)).playlist.segments.length >= 3 ? true : undefined), 60_000);
 

@@ -11,9 +11,16 @@ const run = promisify(execFile);
 
 async function probeSegment(url: string) {
   const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-count_packets',
-    '-show_entries', 'stream=codec_name,width,height,nb_read_packets,r_frame_rate',
-    '-of', 'json', url,
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=codec_name,width,height,nb_read_packets,r_frame_rate',
+    '-of',
+    'json',
+    url,
   ]);
   const stream = JSON.parse(stdout).streams[0];
   const [num, den] = String(stream.r_frame_rate).split('/').map(Number) as [number, number];

@@ -33,7 +33,22 @@ describe('streamer SIGKILL and restart', () => {
     const first = startStreamerProcess(args);
     running.push(first);
     await waitFor('the streamer', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined));
-    const publisher = startPublisher(url, ['--input', 'test', '--size', '160x120', '--fps', '10', '--segment-seconds', '1', '--queue', '30', '--detector', 'off', '--mjpeg', 'off']);
+    const publisher = startPublisher(url, [
+      '--input',
+      'test',
+      '--size',
+      '160x120',
+      '--fps',
+      '10',
+      '--segment-seconds',
+      '1',
+      '--queue',
+      '30',
+      '--detector',
+      'off',
+      '--mjpeg',
+      'off',
+    ]);
     running.push(publisher);
 
     // name -> media sequence, from every playlist seen, before and after the crash.
@@ -64,10 +79,14 @@ describe('streamer SIGKILL and restart', () => {
     expect(restored.segments.length).toBeGreaterThanOrEqual(beforeCrash.segments.length);
 
     const countAtRestart = seen.size;
-    await waitFor('segments queued during the outage, and new ones', async () => {
-      await record();
-      return seen.size >= countAtRestart + 6 ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'segments queued during the outage, and new ones',
+      async () => {
+        await record();
+        return seen.size >= countAtRestart + 6 ? true : undefined;
+      },
+      60_000,
+    );
     const final = await record();
     expect(second.output()).toContain('window restored from the media folder');
 

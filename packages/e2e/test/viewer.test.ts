@@ -17,10 +17,14 @@ function viewerStatus(page: Page): Promise<ViewerStatus> {
 }
 
 async function waitForPlayback(page: Page, seconds: number, from: number): Promise<ViewerStatus> {
-  return waitFor(`currentTime to pass ${from + seconds}`, async () => {
-    const status = await viewerStatus(page);
-    return status.currentTime >= from + seconds ? status : undefined;
-  }, 60_000);
+  return waitFor(
+    `currentTime to pass ${from + seconds}`,
+    async () => {
+      const status = await viewerStatus(page);
+      return status.currentTime >= from + seconds ? status : undefined;
+    },
+    60_000,
+  );
 }
 
 describe('viewer page in headless Chromium', () => {
@@ -93,18 +97,37 @@ describe('viewer page in headless Chromium', () => {
 
   it('switches between the MJPEG and HLS engines from the view buttons', async () => {
     const views = await browser.newPage();
-    type Shown = { view: string; state: string; engine: string | null; imgWidth: number; imgHidden: boolean; video: { hidden: boolean; paused: boolean } | null };
+    type Shown = {
+      view: string;
+      state: string;
+      engine: string | null;
+      imgWidth: number;
+      imgHidden: boolean;
+      video: { hidden: boolean; paused: boolean } | null;
+    };
     const shown = () =>
       views.evaluate((): Shown => {
         const status = (window as unknown as { viewer: { view: string; state: string; engine: string | null } }).viewer;
         const img = document.querySelector<HTMLImageElement>('#mjpeg');
         const video = document.querySelector('video');
         return {
-          view: status.view, state: status.state, engine: status.engine, imgWidth: img?.naturalWidth ?? 0, imgHidden: img?.hidden ?? true,
+          view: status.view,
+          state: status.state,
+          engine: status.engine,
+          imgWidth: img?.naturalWidth ?? 0,
+          imgHidden: img?.hidden ?? true,
           video: video && { hidden: video.hidden, paused: video.paused },
         };
       });
-    const until = (what: string, ok: (s: Shown) => boolean) => waitFor(what, async () => { const s = await shown(); return ok(s) ? s : undefined; }, 30_000);
+    const until = (what: string, ok: (s: Shown) => boolean) =>
+      waitFor(
+        what,
+        async () => {
+          const s = await shown();
+          return ok(s) ? s : undefined;
+        },
+        30_000,
+      );
     try {
       await views.goto(`${streamer.url}/?view=mjpeg`);
       const mjpeg = await until('MJPEG frames', (s) => s.state === 'playing' && s.imgWidth > 0);

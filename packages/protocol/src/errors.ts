@@ -7,6 +7,8 @@ export const PUBLISH_ERRORS = {
   INVALID_SEGMENT_NAME: { status: 400, retry: false },
   INVALID_DURATION: { status: 400, retry: false },
   INVALID_HEADER: { status: 400, retry: false },
+  /** `X-Stream` is not a stream name (streams.ts). */
+  INVALID_STREAM_NAME: { status: 400, retry: false },
   /** Fatal for the publisher: it stops uploading (a wrong token will not become right). */
   UNAUTHORIZED: { status: 401, retry: false },
   SEGMENT_EXISTS: { status: 409, retry: false },
@@ -20,6 +22,8 @@ export const PUBLISH_ERRORS = {
   STORAGE_UNWRITABLE: { status: 500, retry: true },
   /** Answered with `Retry-After: TOO_MANY_UPLOADS_RETRY_AFTER_SECONDS`. */
   TOO_MANY_UPLOADS: { status: 503, retry: true },
+  /** A new stream name past the streamer's `--max-streams`; a slot frees when an ended stream is forgotten. */
+  TOO_MANY_STREAMS: { status: 503, retry: true },
   STORAGE_FULL: { status: 507, retry: true },
 } as const satisfies Record<string, { status: number; retry: boolean }>;
 
@@ -29,8 +33,11 @@ export const PUBLISH_ERROR_CODES = Object.keys(PUBLISH_ERRORS) as readonly Publi
 /** Refusals of an MJPEG preview frame; sent as WebSocket close codes (see preview.ts), not HTTP. */
 export type FrameErrorCode = 'INVALID_FRAME' | 'NOT_JPEG';
 
+/** Refusal of a live video message (live-video.ts); sent as a WebSocket close code, not HTTP. */
+export type VideoErrorCode = 'INVALID_VIDEO';
+
 /** Every code the contract defines. */
-export type ProtocolErrorCode = PublishErrorCode | FrameErrorCode;
+export type ProtocolErrorCode = PublishErrorCode | FrameErrorCode | VideoErrorCode;
 
 /** `Retry-After` of a 503 `TOO_MANY_UPLOADS`, in seconds. */
 export const TOO_MANY_UPLOADS_RETRY_AFTER_SECONDS = 1;

@@ -14,7 +14,15 @@ describe('publish error answers', () => {
     expect(answerOutcome(status)).toBe(expected);
   });
 
-  it.each([[200, 'sent'], [201, 'sent'], [408, 'retry'], [429, 'retry'], [404, 'rejected'], [502, 'retry'], [302, 'rejected']] as const)('status %i is %s', (status, outcome) => {
+  it.each([
+    [200, 'sent'],
+    [201, 'sent'],
+    [408, 'retry'],
+    [429, 'retry'],
+    [404, 'rejected'],
+    [502, 'retry'],
+    [302, 'rejected'],
+  ] as const)('status %i is %s', (status, outcome) => {
     expect(answerOutcome(status)).toBe(outcome);
   });
 

@@ -7,7 +7,12 @@ describe('parsePartHeaders (Low-Latency HLS)', () => {
   });
 
   it('reads a part', () => {
-    expect(parsePartHeaders({ 'x-part-index': '0', 'x-independent': '1', 'x-part-target': '0.333333' })).toEqual({ index: 0, independent: true, end: false, declaredPartTarget: 0.333333 });
+    expect(parsePartHeaders({ 'x-part-index': '0', 'x-independent': '1', 'x-part-target': '0.333333' })).toEqual({
+      index: 0,
+      independent: true,
+      end: false,
+      declaredPartTarget: 0.333333,
+    });
     expect(parsePartHeaders({ 'x-part-index': '9', 'x-segment-end': '1' })).toEqual({ index: 9, independent: false, end: true, declaredPartTarget: undefined });
   });
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  closeReason, encodeDemandMessage, encodeFrameMessage, FRAME_HEADER_BYTES, frameCloseCode, isWholeJpeg, MAX_CLOSE_REASON_BYTES, maxFrameMessageBytes, parseDemandMessage,
-  parseFrameMessage, PREVIEW_CLOSE_CODES, previewUrl,
+  closeReason,
+  encodeDemandMessage,
+  encodeFrameMessage,
+  FRAME_HEADER_BYTES,
+  frameCloseCode,
+  isWholeJpeg,
+  MAX_CLOSE_REASON_BYTES,
+  maxFrameMessageBytes,
+  parseDemandMessage,
+  parseFrameMessage,
+  PREVIEW_CLOSE_CODES,
+  previewUrl,
 } from '../src/preview.js';
 
 const jpeg = Uint8Array.from([0xff, 0xd8, 0x01, 0x02, 0x03, 0xff, 0xd9]);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ANONYMOUS_SESSION, endHeaders, formatSeconds, isSessionId, parseDuration, parsePublishHeaders, parsePublishPath, publishPath, segmentHeaders,
+  ANONYMOUS_SESSION,
+  endHeaders,
+  formatSeconds,
+  isSessionId,
+  parseDuration,
+  parsePublishHeaders,
+  parsePublishPath,
+  publishPath,
+  segmentHeaders,
 } from '../src/publish.js';
 
 const NOW = Date.parse('2024-05-01T10:00:00.000Z');
@@ -47,7 +55,12 @@ describe('parseDuration', () => {
     expect(() => parseDuration(raw)).toThrow(expect.objectContaining({ code: 'INVALID_DURATION' }));
   });
 
-  it.each([['30', 30], ['0.001', 0.001], ['2.002', 2.002], ['05', 5]])('accepts `%s`', (raw, value) => {
+  it.each([
+    ['30', 30],
+    ['0.001', 0.001],
+    ['2.002', 2.002],
+    ['05', 5],
+  ])('accepts `%s`', (raw, value) => {
     expect(parseDuration(raw)).toBe(value);
   });
 });
@@ -89,19 +102,35 @@ describe('building requests', () => {
     expect(publishPath('a b.ts', 2)).toBe('/publish/a%20b.ts/2');
   });
 
-  it.each([[2, '2'], [2.002, '2.002'], [0.333333, '0.333333'], [1e-7, '0.0000001'], [2.5e-8, '0.000000025']])('formats %d seconds as `%s`', (seconds, text) => {
+  it.each([
+    [2, '2'],
+    [2.002, '2.002'],
+    [0.333333, '0.333333'],
+    [1e-7, '0.0000001'],
+    [2.5e-8, '0.000000025'],
+  ])('formats %d seconds as `%s`', (seconds, text) => {
     expect(formatSeconds(seconds)).toBe(text);
   });
 
   it('writes the segment headers, lower-case, the token only when there is one', () => {
     const programDateTime = new Date('2024-05-01T09:59:58.500Z');
     expect(segmentHeaders({ session: 's1', programDateTime, targetDuration: 2, token: undefined })).toEqual({
-      'x-publisher-session': 's1', 'content-type': 'video/mp2t', 'x-program-date-time': '2024-05-01T09:59:58.500Z', 'x-target-duration': '2',
+      'x-publisher-session': 's1',
+      'content-type': 'video/mp2t',
+      'x-program-date-time': '2024-05-01T09:59:58.500Z',
+      'x-target-duration': '2',
     });
     expect(endHeaders('s1', 'tok')).toEqual({ 'x-publisher-session': 's1', authorization: 'Bearer tok' });
   });
 
-  it.each([['p1', true], ['pm3k2x1a2b3cr12', true], ['a'.repeat(64), true], ['', false], ['a.b', false], ['a'.repeat(65), false]])('session `%s` valid: %s', (id, valid) => {
+  it.each([
+    ['p1', true],
+    ['pm3k2x1a2b3cr12', true],
+    ['a'.repeat(64), true],
+    ['', false],
+    ['a.b', false],
+    ['a'.repeat(65), false],
+  ])('session `%s` valid: %s', (id, valid) => {
     expect(isSessionId(id)).toBe(valid);
   });
 });

@@ -8,7 +8,14 @@ import { authHeaders, parseBearer } from '../src/auth.js';
 import { partHeaders, parsePartHeaders, type PartOf } from '../src/parts.js';
 import { encodeDemandMessage, encodeFrameMessage, parseDemandMessage, parseFrameMessage } from '../src/preview.js';
 import {
-  endHeaders, parsePublishHeaders, parsePublishPath, parseSessionHeader, PUBLISH_END_PATH, PUBLISH_PREFIX, publishPath, segmentHeaders,
+  endHeaders,
+  parsePublishHeaders,
+  parsePublishPath,
+  parseSessionHeader,
+  PUBLISH_END_PATH,
+  PUBLISH_PREFIX,
+  publishPath,
+  segmentHeaders,
 } from '../src/publish.js';
 import { streamerUrl } from '../src/url.js';
 

@@ -3,5 +3,10 @@ export { DEFAULTS, resolveOptions, type PublisherOptions, type ResolvedOptions, 
 export { createIdentityStage, needsFrames, type Frame, type FrameStage, type StreamInfo } from './pipeline/stage.js';
 export type { Segment } from './pipeline/segmenter.js';
 export {
-  PublisherError, OptionError, DeviceNotFoundError, FfmpegExitError, FfmpegNotFoundError, UnauthorizedError,
+  PublisherError,
+  OptionError,
+  DeviceNotFoundError,
+  FfmpegExitError,
+  FfmpegNotFoundError,
+  UnauthorizedError,
 } from './errors.js';

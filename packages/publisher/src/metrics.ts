@@ -62,8 +62,10 @@ export function createPublisherMetrics(options: PublisherMetricsOptions): Publis
     outputFrames += Math.round(segment.duration * fps);
   };
   const uploadSeconds = new Histogram({
-    name: 'hls_publisher_upload_seconds', help: 'Time to deliver a finished segment to the streamer, retries included.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    name: 'hls_publisher_upload_seconds',
+    help: 'Time to deliver a finished segment to the streamer, retries included.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
   });
   const onUploaded = (upload: { ms: number }) => uploadSeconds.observe(upload.ms / 1000);
   publisher.on('segment', onSegment);
@@ -71,23 +73,43 @@ export function createPublisherMetrics(options: PublisherMetricsOptions): Publis
 
   const status = () => publisher.status();
   new Counter({
-    name: 'hls_publisher_capture_frames_total', help: 'Frames read from the capture.', registers,
-    collect() { this.reset(); this.inc(status().frames); },
+    name: 'hls_publisher_capture_frames_total',
+    help: 'Frames read from the capture.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status().frames);
+    },
   });
   new Gauge({
-    name: 'hls_publisher_capture_fps', help: 'Frames per second read from the capture (and handed to the encoder), last second.', registers,
-    collect() { this.set(status().fps); },
+    name: 'hls_publisher_capture_fps',
+    help: 'Frames per second read from the capture (and handed to the encoder), last second.',
+    registers,
+    collect() {
+      this.set(status().fps);
+    },
   });
   new Counter({
-    name: 'hls_publisher_output_frames_total', help: 'Frames in the segments the encoder finished.', registers,
-    collect() { this.reset(); this.inc(outputFrames); },
+    name: 'hls_publisher_output_frames_total',
+    help: 'Frames in the segments the encoder finished.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(outputFrames);
+    },
   });
   new Gauge({
-    name: 'hls_publisher_output_fps', help: `Frames per second of finished segments, over the last ${RATE_WINDOW} s.`, registers,
-    collect() { this.set(rate(1)); },
+    name: 'hls_publisher_output_fps',
+    help: `Frames per second of finished segments, over the last ${RATE_WINDOW} s.`,
+    registers,
+    collect() {
+      this.set(rate(1));
+    },
   });
   new Gauge({
-    name: 'hls_publisher_dropped_frames', help: 'Frames the capture is behind the wall clock at the asked fps since its first frame (a camera drops these).', registers,
+    name: 'hls_publisher_dropped_frames',
+    help: 'Frames the capture is behind the wall clock at the asked fps since its first frame (a camera drops these).',
+    registers,
     collect() {
       const frames = status().frames;
       const expected = firstFrameAt === undefined ? frames : Math.floor(((now() - firstFrameAt) / 1000) * fps);
@@ -95,37 +117,74 @@ export function createPublisherMetrics(options: PublisherMetricsOptions): Publis
     },
   });
   new Counter({
-    name: 'hls_publisher_segments_total', help: 'Segments the encoder finished.', registers,
-    collect() { this.reset(); this.inc(status().segments); },
+    name: 'hls_publisher_segments_total',
+    help: 'Segments the encoder finished.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status().segments);
+    },
   });
   new Counter({
-    name: 'hls_publisher_segments_sent_total', help: 'Segments the streamer accepted.', registers,
-    collect() { this.reset(); this.inc(status().sent); },
+    name: 'hls_publisher_segments_sent_total',
+    help: 'Segments the streamer accepted.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status().sent);
+    },
   });
   new Counter({
-    name: 'hls_publisher_segments_dropped_total', help: 'Segments dropped because the upload queue was full.', registers,
-    collect() { this.reset(); this.inc(status().dropped); },
+    name: 'hls_publisher_segments_dropped_total',
+    help: 'Segments dropped because the upload queue was full.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status().dropped);
+    },
   });
   new Gauge({
-    name: 'hls_publisher_upload_queue_depth', help: 'Segments waiting to be uploaded (the one being sent included).', registers,
-    collect() { this.set(status().queued); },
+    name: 'hls_publisher_upload_queue_depth',
+    help: 'Segments waiting to be uploaded (the one being sent included).',
+    registers,
+    collect() {
+      this.set(status().queued);
+    },
   });
   if (detect) {
     new Counter({
-      name: 'hls_publisher_detections_total', help: 'Face detections completed.', registers,
-      collect() { this.reset(); this.inc(detect.stats().results); },
+      name: 'hls_publisher_detections_total',
+      help: 'Face detections completed.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(detect.stats().results);
+      },
     });
     new Counter({
-      name: 'hls_publisher_detection_skipped_frames_total', help: 'Frames not handed to the detector because it was busy.', registers,
-      collect() { this.reset(); this.inc(detect.stats().skippedBusy); },
+      name: 'hls_publisher_detection_skipped_frames_total',
+      help: 'Frames not handed to the detector because it was busy.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(detect.stats().skippedBusy);
+      },
     });
     new Gauge({
-      name: 'hls_publisher_detection_rate', help: `Detections per second over the last ${RATE_WINDOW} s.`, registers,
-      collect() { this.set(rate(2)); },
+      name: 'hls_publisher_detection_rate',
+      help: `Detections per second over the last ${RATE_WINDOW} s.`,
+      registers,
+      collect() {
+        this.set(rate(2));
+      },
     });
     new Gauge({
-      name: 'hls_publisher_detection_ms', help: 'Milliseconds the last detection took in the worker.', registers,
-      collect() { this.set(detect.stats().lastDetectMs); },
+      name: 'hls_publisher_detection_ms',
+      help: 'Milliseconds the last detection took in the worker.',
+      registers,
+      collect() {
+        this.set(detect.stats().lastDetectMs);
+      },
     });
   }
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -166,10 +225,11 @@ export async function startMetricsServer(metrics: PublisherMetrics, port: number
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/metrics`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

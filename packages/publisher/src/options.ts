@@ -1,7 +1,8 @@
 // One options object for the publisher, its defaults in one place, and the validators that both
 // the CLI (through commander parsers) and `createPublisher` (for API callers) go through.
-import { MAX_SEGMENT_SECONDS } from '@hls-live/protocol';
+import { DEFAULT_STREAM, isStreamName, MAX_SEGMENT_SECONDS } from '@hls-live/protocol';
 import { OptionError } from './errors.js';
+import type { SessionIngest } from './pipeline/ingest.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -10,10 +11,15 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 export interface PublisherOptions {
   /** Camera: an index (`0`) or, per platform, a device path (`/dev/video2`) or name. Default `0` when no `input`. */
   device?: string;
-  /** Another source: `test` (ffmpeg's test pattern), a video or image file (looped), or an `rtsp://` URL. */
+  /** Another source: `test` (ffmpeg's test pattern), a video or image file (looped), an `rtsp://` URL, or
+   * `whip` (browsers and OBS publish to `whip`, a WHIP server: whip/server.ts). */
   input?: string;
+  /** The WHIP server publishers reach when `input` is `whip`; the caller creates, listens and closes it. */
+  whip?: SessionIngest;
   /** Base URL of the streamer. Default `http://127.0.0.1:8080`. */
   streamer?: string;
+  /** The stream published to: 1-64 characters of [a-z0-9_-], starting with a letter or digit. Default `default`. */
+  stream?: string;
   /** Frame width in pixels (even). Default 640. */
   width?: number;
   /** Frame height in pixels (even). Default 480. */
@@ -54,11 +60,13 @@ export type Source =
   | { kind: 'device'; device: string }
   | { kind: 'test' }
   | { kind: 'file'; path: string }
-  | { kind: 'rtsp'; url: string };
+  | { kind: 'rtsp'; url: string }
+  | { kind: 'whip'; ingest: SessionIngest };
 
 export interface ResolvedOptions {
   source: Source;
   streamer: string;
+  stream: string;
   width: number;
   height: number;
   fps: number;
@@ -79,6 +87,8 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULTS = {
+  /** `--idle-seconds` of capture on demand. */
+  idleSeconds: 30,
   device: '0',
   streamer: 'http://127.0.0.1:8080',
   width: 640,
@@ -167,6 +177,18 @@ export function parseBitrate(value: string): number {
   return bits;
 }
 
+export function parseStream(value: string): string {
+  if (!isStreamName(value)) throw new OptionError('--stream', '1-64 characters of [a-z0-9_-] starting with a letter or digit (e.g. `door`)', value);
+  return value;
+}
+
+/** `--idle-seconds`: how long capture on demand runs on after the streamer says nobody watches. */
+export function parseIdleSeconds(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 86_400)) throw new OptionError('--idle-seconds', 'a number of seconds from 1 to 86400', value);
+  return n;
+}
+
 export function parseStreamerUrl(value: string): string {
   let url: URL | undefined;
   try {
@@ -190,7 +212,7 @@ export function parseLogLevel(value: string): LogLevel {
   return value as LogLevel;
 }
 
-export function parseSource(device: string | undefined, input: string | undefined): Source {
+export function parseSource(device: string | undefined, input: string | undefined, whip?: SessionIngest): Source {
   if (device !== undefined && input !== undefined) {
     throw new OptionError('--input', 'left out when `--device` is given (pick one source)', input);
   }
@@ -200,6 +222,10 @@ export function parseSource(device: string | undefined, input: string | undefine
     return { kind: 'device', device: d };
   }
   if (input === 'test') return { kind: 'test' };
+  if (input === 'whip') {
+    if (!whip) throw new OptionError('--input', '`whip` only with a WHIP server (the `whip` option)', input);
+    return { kind: 'whip', ingest: whip };
+  }
   if (/^rtsps?:\/\/[^\s]+$/i.test(input)) return { kind: 'rtsp', url: input };
   if (!input.trim()) throw new OptionError('--input', '`test`, a file or an rtsp:// URL', input);
   return { kind: 'file', path: input };
@@ -217,11 +243,18 @@ const isInt = (min: number, max: number) => (v: number) => Number.isInteger(v) &
 export function resolveOptions(options: PublisherOptions = {}): ResolvedOptions {
   const width = check('--size', options.width, DEFAULTS.width, (v) => isInt(16, 7680)(v) && v % 2 === 0, 'an even width from 16 to 7680');
   const height = check('--size', options.height, DEFAULTS.height, (v) => isInt(16, 4320)(v) && v % 2 === 0, 'an even height from 16 to 4320');
-  const segmentSeconds = check('--segment-seconds', options.segmentSeconds, DEFAULTS.segmentSeconds, (v) => v >= 0.5 && v <= MAX_SEGMENT_SECONDS, `a number of seconds from 0.5 to ${MAX_SEGMENT_SECONDS}`);
+  const segmentSeconds = check(
+    '--segment-seconds',
+    options.segmentSeconds,
+    DEFAULTS.segmentSeconds,
+    (v) => v >= 0.5 && v <= MAX_SEGMENT_SECONDS,
+    `a number of seconds from 0.5 to ${MAX_SEGMENT_SECONDS}`,
+  );
   const fps = check('--fps', options.fps, DEFAULTS.fps, isInt(1, 120), 'an integer from 1 to 120');
   return {
-    source: parseSource(options.device, options.input),
+    source: parseSource(options.device, options.input, options.whip),
     streamer: options.streamer === undefined ? DEFAULTS.streamer : parseStreamerUrl(options.streamer),
+    stream: options.stream === undefined ? DEFAULT_STREAM : parseStream(options.stream),
     width,
     height,
     fps,
@@ -237,6 +270,12 @@ export function resolveOptions(options: PublisherOptions = {}): ResolvedOptions 
     retryMaxMs: check('retryMaxMs', options.retryMaxMs, DEFAULTS.retryMaxMs, isInt(1, 600_000), 'a delay in ms'),
     uploadTimeoutMs: check('uploadTimeoutMs', options.uploadTimeoutMs, DEFAULTS.uploadTimeoutMs, isInt(100, 600_000), 'a timeout in ms from 100 to 600000'),
     encoderFailures: check('encoderFailures', options.encoderFailures, DEFAULTS.encoderFailures, isInt(1, 1000), 'an integer from 1 to 1000'),
-    encoderFailureWindowMs: check('encoderFailureWindowMs', options.encoderFailureWindowMs, DEFAULTS.encoderFailureWindowMs, isInt(1, 3_600_000), 'a window in ms'),
+    encoderFailureWindowMs: check(
+      'encoderFailureWindowMs',
+      options.encoderFailureWindowMs,
+      DEFAULTS.encoderFailureWindowMs,
+      isInt(1, 3_600_000),
+      'a window in ms',
+    ),
   };
 }

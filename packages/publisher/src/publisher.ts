@@ -16,6 +16,7 @@ import { partsPerSegment, type Pipeline, type PipelineContext } from './pipeline
 import type { Segment } from './pipeline/segmenter.js';
 import { createIdentityStage, needsFrames, type FrameStage } from './pipeline/stage.js';
 import { createUploader, type Uploader } from './upload/uploader.js';
+import type { VideoFeed } from './webrtc/video-feed.js';
 
 export interface PublisherStatus {
   state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -42,6 +43,11 @@ export interface CreatePublisherOptions extends PublisherOptions {
   stage?: FrameStage;
   /** Bound on waiting for the queue to drain and the end request at stop. Default 8000 ms. */
   endTimeoutMs?: number;
+  /** WebRTC playback: the encoder also writes its H.264 (Constrained Baseline) for this feed to send. Default none. */
+  video?: VideoFeed | undefined;
+  /** Whether `stop()` ends the stream (`POST /publish/end`). False pauses it: capture on demand stops
+   * this way, and its next session continues the stream after a discontinuity. Default true. */
+  endOnStop?: boolean;
 }
 
 export interface Publisher {
@@ -95,9 +101,17 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
   const status = (): PublisherStatus => {
     const up = uploader?.stats();
     return {
-      state, sessionId, fps, frames: frameCount(), segments,
-      sent: up?.sent ?? 0, queued: up?.queued ?? 0, dropped: up?.dropped ?? 0, rejected: up?.rejected ?? 0,
-      lastUploadAt: up?.lastUploadAt, lastError: up?.lastError,
+      state,
+      sessionId,
+      fps,
+      frames: frameCount(),
+      segments,
+      sent: up?.sent ?? 0,
+      queued: up?.queued ?? 0,
+      dropped: up?.dropped ?? 0,
+      rejected: up?.rejected ?? 0,
+      lastUploadAt: up?.lastUploadAt,
+      lastError: up?.lastError,
     };
   };
 
@@ -110,22 +124,38 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
       dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'hls-publish-'));
       await stage.start({ width: opts.width, height: opts.height, fps: opts.fps });
       const up = createUploader({
-        streamer: opts.streamer, token: opts.token, sessionId, targetDuration: Math.ceil(opts.segmentSeconds),
+        streamer: opts.streamer,
+        stream: opts.stream,
+        token: opts.token,
+        sessionId,
+        targetDuration: Math.ceil(opts.segmentSeconds),
         // --queue counts segments; with parts each segment is several queue items.
-        queueLimit: opts.queue * partsPerSegment(opts), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs,
-        requestTimeoutMs: opts.uploadTimeoutMs, logger, onFatal: fail,
+        queueLimit: opts.queue * partsPerSegment(opts),
+        retryMinMs: opts.retryMinMs,
+        retryMaxMs: opts.retryMaxMs,
+        requestTimeoutMs: opts.uploadTimeoutMs,
+        logger,
+        onFatal: fail,
         onSent: (item, ms) => events.emit('uploaded', { name: item.name, ms }),
       });
       uploader = up;
       const context: PipelineContext = {
-        ffmpegPath, source, options: opts, folder: dir, sessionId, logger, onFatal: fail,
+        ffmpegPath,
+        source,
+        options: opts,
+        folder: dir,
+        sessionId,
+        logger,
+        onFatal: fail,
+        video: options.video,
         onSegment: (segment) => {
           segments++;
           events.emit('segment', segment);
           up.enqueue(segment);
         },
       };
-      pipeline = needsFrames(stage) ? createPipedPipeline(context, stage) : createDirectPipeline(context);
+      // A WHIP source's capture reads the session's stream from Node, so it is always piped.
+      pipeline = needsFrames(stage) || source.kind === 'whip' ? createPipedPipeline(context, stage) : createDirectPipeline(context);
       await pipeline.start();
       state = 'running';
       lastTick = Date.now();
@@ -139,7 +169,18 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
         events.emit('status', status());
       }, 1000);
       timer.unref();
-      logger.info({ sessionId, source: source.kind, pipeline: pipeline.mode, size: `${opts.width}x${opts.height}`, fps: opts.fps, streamer: opts.streamer }, 'publishing');
+      logger.info(
+        {
+          sessionId,
+          source: source.kind,
+          pipeline: pipeline.mode,
+          size: `${opts.width}x${opts.height}`,
+          fps: opts.fps,
+          streamer: opts.streamer,
+          stream: opts.stream,
+        },
+        'publishing',
+      );
     } catch (error) {
       await teardown();
       state = 'stopped';
@@ -161,7 +202,7 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
     clearInterval(timer);
     // The pipeline lists its last, partial segment before the uploader drains and ends the stream.
     await pipeline?.stop();
-    await uploader?.end(options.endTimeoutMs ?? 8000);
+    await uploader?.end(options.endTimeoutMs ?? 8000, options.endOnStop ?? true);
     await teardown();
     state = 'stopped';
     logger.info({ sent: uploader?.stats().sent, dropped: uploader?.stats().dropped }, 'stopped');
@@ -176,12 +217,16 @@ export function createPublisher(options: CreatePublisherOptions = {}): Publisher
     stop() {
       if (state === 'idle') state = 'stopped';
       // A stop during start waits for start to settle, then takes down whatever it built.
-      stopping ??= (starting ?? Promise.resolve()).catch(() => {}).then(() =>
-        state === 'stopped' ? undefined : graceful().catch((error: unknown) => {
-          logger.error({ err: error }, 'stop failed');
-          return teardown();
-        }),
-      );
+      stopping ??= (starting ?? Promise.resolve())
+        .catch(() => {})
+        .then(() =>
+          state === 'stopped'
+            ? undefined
+            : graceful().catch((error: unknown) => {
+                logger.error({ err: error }, 'stop failed');
+                return teardown();
+              }),
+        );
       return stopping;
     },
     status,

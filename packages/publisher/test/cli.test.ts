@@ -53,7 +53,9 @@ describe('hls-publish', () => {
   it('says what to try when the camera is missing', async () => {
     const run = await start(['--device', '7', '--streamer', server.url]).done;
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('hls-publish: no camera /dev/video7; run `hls-publish --list-devices` to see the cameras, or use `--input test` for a test pattern\n');
+    expect(run.stderr).toBe(
+      'hls-publish: no camera /dev/video7; run `hls-publish --list-devices` to see the cameras, or use `--input test` for a test pattern\n',
+    );
   });
 
   it('refuses a bad token from the environment in one line', async () => {
@@ -79,9 +81,20 @@ describe('hls-publish', () => {
     const proc = start(['--input', 'test', '--size', '160x120', '--fps', '10', '--segment-seconds', '1', '--streamer', server.url]);
     await server.waitFor('a segment', () => server.segments().length >= 1);
     // JSON logs on stdout when not on a terminal.
-    const logs = proc.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
-    expect(logs.find((log) => log.msg === 'publishing'), proc.stdout()).toMatchObject({ level: 30, msg: 'publishing', source: 'test' });
-    const children = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(proc.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const logs = proc
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
+    expect(
+      logs.find((log) => log.msg === 'publishing'),
+      proc.stdout(),
+    ).toMatchObject({ level: 30, msg: 'publishing', source: 'test' });
+    const children = (await import('node:child_process'))
+      .execFileSync('pgrep', ['-P', String(proc.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
     expect(children).toHaveLength(2);
     const before = server.segments().length;
     proc.child.kill('SIGTERM');
@@ -95,7 +108,10 @@ describe('hls-publish', () => {
   it('stops with one line about --token when the streamer refuses the token', async () => {
     server.respond(() => ({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'bad token' } } }));
     try {
-      const run = await start(['--input', 'test', '--size', '160x120', '--fps', '10', '--segment-seconds', '1', '--streamer', server.url, '--log-level', 'silent'], { HLS_PUBLISH_TOKEN: 'wrong' }).done;
+      const run = await start(
+        ['--input', 'test', '--size', '160x120', '--fps', '10', '--segment-seconds', '1', '--streamer', server.url, '--log-level', 'silent'],
+        { HLS_PUBLISH_TOKEN: 'wrong' },
+      ).done;
       expect(run.code).toBe(1);
       expect(run.stderr).toBe('hls-publish: the streamer refused to publish (401); pass its publish token with `--token` (or HLS_PUBLISH_TOKEN)\n');
       expect(server.received.at(-1)!.headers.authorization).toBe('Bearer wrong');

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../src/errors.js';
 import {
-  DEFAULTS, checkPartSeconds, parseBitrate, parsePartSeconds, parseFps, parseLogLevel, parseQueue, parseSegmentSeconds, parseSize, parseSource, parseStreamerUrl,
-  parseToken, resolveOptions,
+  DEFAULTS,
+  checkPartSeconds,
+  parseBitrate,
+  parsePartSeconds,
+  parseFps,
+  parseLogLevel,
+  parseQueue,
+  parseSegmentSeconds,
+  parseSize,
+  parseSource,
+  parseStreamerUrl,
+  parseToken,
+  resolveOptions,
+  parseStream,
+  parseIdleSeconds,
 } from '../src/options.js';
 
 describe('CLI value parsers', () => {
@@ -28,6 +41,15 @@ describe('CLI value parsers', () => {
     [parseStreamerUrl, 'http://x/?a=1', 'Expected `--streamer` to be an http:// or https:// URL (e.g. `http://127.0.0.1:8080`), got `http://x/?a=1`'],
     [parseToken, 'has space', 'Expected `--token` to be printable characters without spaces, got `has space`'],
     [parseLogLevel, 'loud', 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
+    [parseStream, 'Door', 'Expected `--stream` to be 1-64 characters of [a-z0-9_-] starting with a letter or digit (e.g. `door`), got `Door`'],
+    [parseStream, '-door', 'Expected `--stream` to be 1-64 characters of [a-z0-9_-] starting with a letter or digit (e.g. `door`), got `-door`'],
+    [
+      parseStream,
+      'a'.repeat(65),
+      `Expected \`--stream\` to be 1-64 characters of [a-z0-9_-] starting with a letter or digit (e.g. \`door\`), got \`${'a'.repeat(65)}\``,
+    ],
+    [parseIdleSeconds, '0', 'Expected `--idle-seconds` to be a number of seconds from 1 to 86400, got `0`'],
+    [parseIdleSeconds, 'soon', 'Expected `--idle-seconds` to be a number of seconds from 1 to 86400, got `soon`'],
   ] as [(v: string) => unknown, string, string][])('%o refuses %j', (parse, value, message) => {
     const error = (() => {
       try {
@@ -70,9 +92,24 @@ describe('CLI value parsers', () => {
 describe('resolveOptions', () => {
   it('fills in the defaults', () => {
     expect(resolveOptions({ platform: 'linux' })).toEqual({
-      source: { kind: 'device', device: '0' }, streamer: DEFAULTS.streamer, width: 640, height: 480, fps: 30, segmentSeconds: 2,
-      bitrate: 1_500_000, token: undefined, queue: 10, platform: 'linux', ffmpegPath: undefined, tempDir: undefined,
-      retryMinMs: 250, retryMaxMs: 4000, uploadTimeoutMs: 15_000, encoderFailures: 5, encoderFailureWindowMs: 60_000,
+      source: { kind: 'device', device: '0' },
+      streamer: DEFAULTS.streamer,
+      stream: 'default',
+      width: 640,
+      height: 480,
+      fps: 30,
+      segmentSeconds: 2,
+      bitrate: 1_500_000,
+      token: undefined,
+      queue: 10,
+      platform: 'linux',
+      ffmpegPath: undefined,
+      tempDir: undefined,
+      retryMinMs: 250,
+      retryMaxMs: 4000,
+      uploadTimeoutMs: 15_000,
+      encoderFailures: 5,
+      encoderFailureWindowMs: 60_000,
     });
   });
 
@@ -89,6 +126,8 @@ describe('resolveOptions', () => {
     [{ streamer: 'nope' }, '--streamer'],
     [{ device: '0', input: 'test' }, '--input'],
     [{ token: '' }, '--token'],
+    [{ stream: 'Front Door' }, '--stream'],
+    [{ stream: '' }, '--stream'],
   ])('refuses %j naming %s', (options, option) => {
     expect(() => resolveOptions(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option }));
   });

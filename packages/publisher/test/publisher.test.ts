@@ -42,8 +42,15 @@ describe('createPublisher on --input test', () => {
 
   beforeAll(async () => {
     publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 2, bitrate: 400_000,
-      tempDir: work, stage,
+      input: 'test',
+      streamer: server.url,
+      width: 320,
+      height: 240,
+      fps: 25,
+      segmentSeconds: 2,
+      bitrate: 400_000,
+      tempDir: work,
+      stage,
     });
     await publisher.start();
     for (const pid of publisher.pids()) pids.add(pid);
@@ -122,7 +129,15 @@ const passthrough = (): FrameStage => ({ name: 'passthrough', needsFrames: true,
 describe('createPublisher failures', () => {
   it('restarts a capture that dies, keeps publishing in the same session, and leaves no ffmpeg behind', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50, stage: passthrough(),
+      input: 'test',
+      streamer: server.url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      tempDir: work,
+      retryMinMs: 50,
+      stage: passthrough(),
     });
     await publisher.start();
     const [capture, encoder] = publisher.pids();
@@ -133,7 +148,14 @@ describe('createPublisher failures', () => {
     expect(isGone(capture!)).toBe(true);
     // Publishing resumes: segments cut after the restart arrive, under the same session.
     await server.waitFor('segments after the restart', () => server.segments().length >= postsBefore + 4, 30_000);
-    expect(new Set(server.segments().slice(postsBefore).map((p) => p.headers['x-publisher-session']))).toEqual(new Set([publisher.sessionId]));
+    expect(
+      new Set(
+        server
+          .segments()
+          .slice(postsBefore)
+          .map((p) => p.headers['x-publisher-session']),
+      ),
+    ).toEqual(new Set([publisher.sessionId]));
     const running = publisher.pids();
     await publisher.stop();
     expect(running.every(isGone)).toBe(true);
@@ -146,7 +168,10 @@ describe('createPublisher failures', () => {
     expect(existsSync(join(work, 'missing.mp4'))).toBe(false);
   });
 
-  it.each([['piped', passthrough], ['direct', createIdentityStage]])('refuses a missing Linux camera with a hint (%s)', async (_mode, stage) => {
+  it.each([
+    ['piped', passthrough],
+    ['direct', createIdentityStage],
+  ])('refuses a missing Linux camera with a hint (%s)', async (_mode, stage) => {
     const publisher = createPublisher({ device: '7', platform: 'linux', streamer: server.url, tempDir: work, stage: stage() });
     await expect(publisher.start()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', message: expect.stringMatching(/--list-devices/) });
     expect(publisher.pids()).toEqual([]);
@@ -155,16 +180,18 @@ describe('createPublisher failures', () => {
 
 /** Pids of the ffmpeg processes whose parent is this test process. */
 function ffmpegChildren(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return comm === 'ffmpeg' && ppid === process.pid ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return comm === 'ffmpeg' && ppid === process.pid ? [Number(d)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 describe('createPublisher, encoder death (against the real streamer)', () => {
@@ -178,7 +205,15 @@ describe('createPublisher, encoder death (against the real streamer)', () => {
 
   it('restarts an encoder that dies as a new session: capture runs on, new segments arrive after a discontinuity', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: real.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, bitrate: 200_000, tempDir: work, retryMinMs: 50,
+      input: 'test',
+      streamer: real.url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      bitrate: 200_000,
+      tempDir: work,
+      retryMinMs: 50,
       stage: passthrough(),
     });
     const errors: Error[] = [];
@@ -208,8 +243,18 @@ describe('createPublisher, encoder death (against the real streamer)', () => {
 
   it('ends with an error after repeated encoder deaths within the window, and leaves no ffmpeg behind', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: real.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, bitrate: 200_000, tempDir: work, retryMinMs: 50,
-      stage: passthrough(), encoderFailures: 3, encoderFailureWindowMs: 60_000,
+      input: 'test',
+      streamer: real.url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      bitrate: 200_000,
+      tempDir: work,
+      retryMinMs: 50,
+      stage: passthrough(),
+      encoderFailures: 3,
+      encoderFailureWindowMs: 60_000,
     });
     const failed = new Promise<Error>((resolve) => publisher.on('error', resolve));
     let settled: Error | undefined;
@@ -244,7 +289,14 @@ describe('createPublisher direct (detection and preview off)', () => {
   it('runs exactly one ffmpeg and publishes valid segments with increasing program date-times', async () => {
     const before = server.segments().length;
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 320, height: 240, fps: 25, segmentSeconds: 1, bitrate: 400_000, tempDir: work,
+      input: 'test',
+      streamer: server.url,
+      width: 320,
+      height: 240,
+      fps: 25,
+      segmentSeconds: 1,
+      bitrate: 400_000,
+      tempDir: work,
     });
     await publisher.start();
     expect(publisher.pids()).toHaveLength(1);
@@ -275,15 +327,33 @@ describe('createPublisher direct (detection and preview off)', () => {
 
   it('restarts an ffmpeg that dies as a new session (the streamer marks a discontinuity)', async () => {
     const publisher = createPublisher({
-      input: 'test', streamer: server.url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, tempDir: work, retryMinMs: 50,
+      input: 'test',
+      streamer: server.url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      tempDir: work,
+      retryMinMs: 50,
     });
     await publisher.start();
     const [first] = publisher.pids();
     const postsBefore = server.segments().length;
     process.kill(first!, 'SIGKILL');
     await server.waitFor('a new ffmpeg', () => publisher.pids().length === 1 && publisher.pids()[0] !== first, 20_000);
-    await server.waitFor('segments after the restart', () => server.segments().slice(postsBefore).some((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`), 30_000);
-    const restarted = server.segments().slice(postsBefore).filter((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`);
+    await server.waitFor(
+      'segments after the restart',
+      () =>
+        server
+          .segments()
+          .slice(postsBefore)
+          .some((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`),
+      30_000,
+    );
+    const restarted = server
+      .segments()
+      .slice(postsBefore)
+      .filter((p) => p.headers['x-publisher-session'] === `${publisher.sessionId}r1`);
     expect(restarted[0]!.url.split('/')[2]).toBe(`${publisher.sessionId}r1-00000.ts`);
     const running = publisher.pids();
     await publisher.stop();

@@ -3,8 +3,17 @@ import type { PublisherStatus } from '../src/publisher.js';
 import { formatStatus } from '../src/status-line.js';
 
 const base: PublisherStatus = {
-  state: 'running', sessionId: 'p1', fps: 29.8, frames: 900, segments: 14, sent: 13, queued: 1, dropped: 0, rejected: 0,
-  lastUploadAt: 10_000, lastError: undefined,
+  state: 'running',
+  sessionId: 'p1',
+  fps: 29.8,
+  frames: 900,
+  segments: 14,
+  sent: 13,
+  queued: 1,
+  dropped: 0,
+  rejected: 0,
+  lastUploadAt: 10_000,
+  lastError: undefined,
 };
 
 describe('formatStatus', () => {

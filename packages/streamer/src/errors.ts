@@ -1,14 +1,18 @@
-import { isProtocolError, type FrameErrorCode, type ProtocolError, type PublishErrorCode } from '@hls-live/protocol';
+import { isProtocolError, type FrameErrorCode, type ProtocolError, type PublishErrorCode, type VideoErrorCode, type WhepErrorCode } from '@hls-live/protocol';
 
 /** Every failure the streamer reports on purpose; the HTTP layer maps each code to a status. */
 export type StreamerErrorCode =
   // The codes of the publish contract and the MJPEG ingest (@hls-live/protocol).
   | PublishErrorCode
   | FrameErrorCode
+  | VideoErrorCode
+  // WebRTC playback (WHEP), @hls-live/protocol whep.ts.
+  | WhepErrorCode
   | 'INVALID_OPTION'
   | 'INVALID_PATH'
   | 'NOT_FOUND'
   | 'SEGMENT_NOT_FOUND'
+  | 'STREAM_NOT_FOUND'
   | 'CLIENT_ABORTED'
   | 'NO_FRAME'
   | 'PART_NOT_FOUND'

@@ -1,5 +1,6 @@
 // The one stateful piece: it owns the window, the bytes of every servable segment and the
 // timer that deletes retired segments, and drives the pure window and the media folder.
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -61,7 +62,13 @@ export interface LiveStream {
   restore(): Promise<void>;
   /** Low-Latency HLS: keeps a part in memory and lists it; a segment it closes is assembled from its parts. */
   publishPart(input: PartInput, body: Readable, declaredLength?: number): Promise<{ sequence: number; index: number; closed: Segment[] }>;
-  /** The bytes of a listed or retiring part. */
+  /**
+   * Random per instance (so per streamer run), in every part URL the playlist gives
+   * (`parts/<epoch>.<msn>.<index>.ts`): parts are memory-only, so after a restart or a wiped
+   * media folder the same sequence and index are other bytes, under another URL.
+   */
+  readonly partEpoch: string;
+  /** The bytes of a listed or retiring part (of this run: the caller checks the epoch). */
   part(sequence: number, index: number): Buffer | undefined;
   /** Resolves true once `ready(state)` holds, false after `timeoutMs` or on abort; woken by changes, never polled. */
   waitFor(ready: (state: WindowState) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
@@ -75,6 +82,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   const { media, logger } = options;
   const now = options.now ?? Date.now;
   let state = createWindow({ size: options.windowSize, targetDuration: options.targetDuration });
+  const partEpoch = randomBytes(4).toString('hex');
   const bytes = new Map<string, Buffer>();
   // Parts by `partName(sequence, index)`: memory only, they live seconds.
   const partBytes = new Map<string, Buffer>();
@@ -122,10 +130,23 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   // A segment closed from parts: its bytes are its parts' bytes, concatenated (same muxer, no re-encode).
   function assemble(result: AddResult): Promise<void> {
     const { segment } = result;
-    const data = Buffer.concat(Array.from({ length: result.segment.parts?.length ?? 0 }, (_, i) => partBytes.get(partName(segment.sequence, i)) ?? Buffer.alloc(0)));
+    const data = Buffer.concat(
+      Array.from({ length: result.segment.parts?.length ?? 0 }, (_, i) => partBytes.get(partName(segment.sequence, i)) ?? Buffer.alloc(0)),
+    );
     bytes.set(segment.name, data);
     return media.receive(segment.name, Readable.from([data]), data.length).then(
-      () => logger.info({ file: segment.name, sequence: segment.sequence, duration: segment.duration, parts: segment.parts?.length, bytes: data.length, discontinuity: segment.discontinuity }, 'segment assembled from parts'),
+      () =>
+        logger.info(
+          {
+            file: segment.name,
+            sequence: segment.sequence,
+            duration: segment.duration,
+            parts: segment.parts?.length,
+            bytes: data.length,
+            discontinuity: segment.discontinuity,
+          },
+          'segment assembled from parts',
+        ),
       (error: unknown) => logger.error({ err: error, file: segment.name }, 'could not write a segment assembled from parts'),
     );
   }
@@ -145,6 +166,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   }
 
   return {
+    partEpoch,
+
     async publish(input, body, declaredLength) {
       if (pending.has(input.name)) {
         throw new StreamerError('SEGMENT_EXISTS', `Segment \`${input.name}\` is being published by another request.`, { name: input.name });
@@ -170,7 +193,14 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         notify();
         await persist();
         logger.info(
-          { file: input.name, sequence: result.segment.sequence, duration: input.duration, session: input.sessionId, bytes: data.length, discontinuity: result.segment.discontinuity },
+          {
+            file: input.name,
+            sequence: result.segment.sequence,
+            duration: input.duration,
+            session: input.sessionId,
+            bytes: data.length,
+            discontinuity: result.segment.discontinuity,
+          },
           'segment published',
         );
         return result.segment;
@@ -192,7 +222,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     playlist() {
       // Rendered and compressed once per change of the window, not once per request.
       if (rendered?.version !== state.version) {
-        const text = renderPlaylist(state);
+        const text = renderPlaylist(state, { partEpoch });
         rendered = { version: state.version, text, gzip: gzipSync(text) };
       }
       return rendered;

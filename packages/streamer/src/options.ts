@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { MAX_TARGET_DURATION } from '@hls-live/protocol';
 import { StreamerError } from './errors.js';
+import type { StreamTokens } from './streams/registry.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +39,20 @@ export interface StreamerOptions {
   mjpegIdleSeconds?: number;
   /** Largest MJPEG frame (JPEG bytes) a publisher may send. Default 8 MiB. */
   maxMjpegFrameBytes?: number;
+  /** Streams held at once, `default` included; a new name past it gets 503 TOO_MANY_STREAMS. Default 32. */
+  maxStreams?: number;
+  /** Seconds an ended (or never published) stream with no publisher and no viewer is kept before it is forgotten and its files deleted. Default 300. */
+  streamRetentionSeconds?: number;
+  /** Per-stream publish and viewer tokens (from `--config`); a stream not listed uses the global tokens. Default none. */
+  streamTokens?: ReadonlyMap<string, StreamTokens> | undefined;
+  /** Serve WebRTC playback (WHEP at `/whep`) and ask publishers for their H.264 while anyone watches that way. Default false. */
+  webrtc?: boolean;
+  /** The one UDP port every WebRTC (WHEP) session shares (ICE UDP mux). Default 8189. */
+  webrtcPort?: number;
+  /** Address announced in WebRTC ICE candidates (LAN, public address behind NAT, or 127.0.0.1); none: every local interface address. Default none. */
+  webrtcHost?: string | undefined;
+  /** WebRTC viewers at once; past it POST /whep answers 503; 0 turns WebRTC off. Default 100. */
+  maxWebrtcViewers?: number;
   /** `Access-Control-Allow-Origin` on GET/HEAD; `none` sends no CORS header. Default `*`. */
   corsOrigin?: string;
   /** Folder served at `/`. Default the repository's `webroot/`. */
@@ -64,6 +79,13 @@ export interface ResolvedOptions {
   readonly maxSegmentBytes: number;
   readonly mjpegIdleSeconds: number;
   readonly maxMjpegFrameBytes: number;
+  readonly maxStreams: number;
+  readonly streamRetentionSeconds: number;
+  readonly streamTokens: ReadonlyMap<string, StreamTokens> | undefined;
+  readonly webrtc: boolean;
+  readonly webrtcPort: number;
+  readonly webrtcHost: string | undefined;
+  readonly maxWebrtcViewers: number;
   /** Null when CORS is disabled. */
   readonly corsOrigin: string | null;
   readonly webroot: string;
@@ -84,6 +106,11 @@ export const DEFAULTS = {
   maxSegmentBytes: 64 * 1024 * 1024,
   mjpegIdleSeconds: 10,
   maxMjpegFrameBytes: 8 * 1024 * 1024,
+  maxStreams: 32,
+  streamRetentionSeconds: 300,
+  webrtc: false,
+  webrtcPort: 8189,
+  maxWebrtcViewers: 100,
   corsOrigin: '*',
   logLevel: 'info',
   allowOpenPublish: false,
@@ -118,7 +145,22 @@ export const validators = {
     }
     return number;
   },
+  maxStreams: (value: unknown) => integer('--max-streams', value, 1, 10_000, 'an integer from 1 to 10000'),
+  streamRetentionSeconds(value: unknown): number {
+    const number = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0 || number > 30 * 86_400) {
+      throw invalid('--stream-retention', 'a number of seconds in (0, 2592000]', value);
+    }
+    return number;
+  },
   host: (value: unknown) => nonEmpty('--host', value),
+  webrtcPort: (value: unknown) => integer('--webrtc-port', value, 1, 65535, 'a UDP port number from 1 to 65535'),
+  webrtcHost(value: unknown): string {
+    const text = nonEmpty('--webrtc-host', value);
+    if (/^[\w.:-]+$/.test(text)) return text;
+    throw invalid('--webrtc-host', 'an IP address or host name such as `192.168.1.20`', value);
+  },
+  maxWebrtcViewers: (value: unknown) => integer('--max-webrtc-viewers', value, 0, 10_000, 'an integer from 0 (WebRTC off) to 10000'),
   mediaDir: (value: unknown) => nonEmpty('--media-dir', value),
   webroot: (value: unknown) => nonEmpty('--webroot', value),
   publishToken: (value: unknown) => nonEmpty('--publish-token', value),
@@ -161,6 +203,13 @@ export function resolveOptions(options: StreamerOptions = {}): ResolvedOptions {
     maxSegmentBytes: validators.maxSegmentBytes(options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes),
     mjpegIdleSeconds: validators.mjpegIdleSeconds(options.mjpegIdleSeconds ?? DEFAULTS.mjpegIdleSeconds),
     maxMjpegFrameBytes: validators.maxMjpegFrameBytes(options.maxMjpegFrameBytes ?? DEFAULTS.maxMjpegFrameBytes),
+    maxStreams: validators.maxStreams(options.maxStreams ?? DEFAULTS.maxStreams),
+    streamRetentionSeconds: validators.streamRetentionSeconds(options.streamRetentionSeconds ?? DEFAULTS.streamRetentionSeconds),
+    streamTokens: options.streamTokens,
+    webrtc: options.webrtc ?? DEFAULTS.webrtc,
+    webrtcPort: validators.webrtcPort(options.webrtcPort ?? DEFAULTS.webrtcPort),
+    webrtcHost: options.webrtcHost === undefined ? undefined : validators.webrtcHost(options.webrtcHost),
+    maxWebrtcViewers: validators.maxWebrtcViewers(options.maxWebrtcViewers ?? DEFAULTS.maxWebrtcViewers),
     corsOrigin: cors === 'none' ? null : cors,
     webroot: resolve(validators.webroot(options.webroot ?? defaultWebroot())),
     logLevel: validators.logLevel(options.logLevel ?? DEFAULTS.logLevel),

@@ -5,18 +5,18 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { pino } from 'pino';
-import { createAuthorizer } from './http/auth.js';
 import { createApp } from './http/app.js';
 import { createFastPath } from './http/fast-path.js';
 import { resolveHlsJs } from './http/static-route.js';
-import { createLiveStream, type LiveStream } from './live-stream.js';
-import { createMjpegHub, type MjpegHub } from './mjpeg/hub.js';
+import type { LiveStream } from './live-stream.js';
+import type { MjpegHub } from './mjpeg/hub.js';
 import { createMjpegIngest } from './mjpeg/ingest.js';
 import { resolveOptions, type ResolvedOptions, type StreamerOptions } from './options.js';
-import { createMediaDir } from './storage/media-dir.js';
-import { createStateFile } from './storage/state-file.js';
+import { createStreamRegistry, type StreamRegistry } from './streams/registry.js';
 import { checkPublishExposure } from './http/exposure.js';
 import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
+import { createWebRtcSessions, type WebRtcSessions } from './webrtc/sessions.js';
+import type { VideoHub } from './webrtc/video-hub.js';
 
 export interface Listening {
   readonly port: number;
@@ -27,10 +27,16 @@ export interface Listening {
 export interface Streamer {
   readonly app: Koa;
   readonly options: ResolvedOptions;
-  /** The live window and its segments, for inspection. */
+  /** Every stream by name (`default` included), for inspection. */
+  readonly streams: StreamRegistry;
+  /** The `default` stream's live window and its segments, for inspection. */
   readonly live: LiveStream;
-  /** The MJPEG fan-out (latest frame, viewers, demand), for inspection. */
+  /** The `default` stream's MJPEG fan-out (latest frame, viewers, demand), for inspection. */
   readonly mjpeg: MjpegHub;
+  /** The H.264 fan-out for WebRTC viewers (GOP cache, demand), for inspection. */
+  readonly video: VideoHub;
+  /** The WHEP sessions, for inspection. */
+  readonly webrtc: WebRtcSessions;
   /** This instance's Prometheus registry and counters (`GET /metrics`). */
   readonly metrics: StreamerMetrics;
   /** Prepares the media folder, then listens; defaults come from the options. */
@@ -63,46 +69,60 @@ export function serverTimeouts(options: Pick<ResolvedOptions, 'requestTimeoutSec
 export function createStreamer(options: StreamerOptions = {}): Streamer {
   const resolved = resolveOptions(options);
   const logger = resolved.logger ?? pino({ level: resolved.logLevel });
-  const media = createMediaDir({ dir: resolved.mediaDir, maxSegmentBytes: resolved.maxSegmentBytes });
-  const live = createLiveStream({
-    windowSize: resolved.window, targetDuration: resolved.targetDuration, media, logger, stateFile: createStateFile(resolved.mediaDir),
+  const streams = createStreamRegistry({
+    mediaDir: resolved.mediaDir,
+    window: resolved.window,
+    targetDuration: resolved.targetDuration,
+    maxSegmentBytes: resolved.maxSegmentBytes,
+    mjpegIdleSeconds: resolved.mjpegIdleSeconds,
+    maxStreams: resolved.maxStreams,
+    retentionSeconds: resolved.streamRetentionSeconds,
+    publishToken: resolved.publishToken,
+    viewerToken: resolved.viewerToken,
+    streamTokens: resolved.streamTokens,
+    logger,
+    onForget: (name) => metrics.forget(name),
   });
-  const authorize = createAuthorizer(resolved.publishToken);
-  const mjpeg = createMjpegHub({ idleMs: resolved.mjpegIdleSeconds * 1000 });
-  const ingest = createMjpegIngest({ hub: mjpeg, authorize, logger, maxFrameBytes: resolved.maxMjpegFrameBytes });
-  const metrics = createStreamerMetrics({ live });
+  const { live, mjpeg } = streams.default;
+  // Each stream has its video hub; the sessions take the one of the stream a viewer asks for.
+  const { video } = streams.default;
+  const webrtc = createWebRtcSessions(video, { port: resolved.webrtcPort, host: resolved.webrtcHost, maxSessions: resolved.maxWebrtcViewers }, logger);
+  // Off (`--webrtc` not given): no WHEP routes, no video asked of publishers, nothing listed.
+  const ingest = createMjpegIngest({ streams, video: resolved.webrtc ? video : undefined, logger, maxFrameBytes: resolved.maxMjpegFrameBytes });
+  const metrics = createStreamerMetrics({ streams: () => streams.list(), webrtc: resolved.webrtc ? webrtc : undefined });
   const app = createApp({
-    live,
-    mjpeg,
+    streams,
     metrics,
     logger,
-    authorize,
     corsOrigin: resolved.corsOrigin,
     webroot: resolved.webroot,
     hlsJsFile: resolveHlsJs(),
     viewerToken: resolved.viewerToken,
     maxUploads: resolved.maxUploads,
+    webrtc: resolved.webrtc ? webrtc : undefined,
   });
   let server: Server | undefined;
 
   return {
     app,
     options: resolved,
+    streams,
     live,
     mjpeg,
+    video,
+    webrtc,
     metrics,
 
     async listen(port = resolved.port, host = resolved.host) {
       if (server) throw new Error('This streamer is already listening; create another one.');
       checkPublishExposure(host, resolved.publishToken, resolved.allowOpenPublish);
-      await media.ready();
-      await live.restore();
+      await streams.restore();
       if (!existsSync(resolved.webroot)) logger.warn({ webroot: resolved.webroot }, 'webroot folder missing: only the API is served');
       if (resolved.window < 3) {
         logger.warn({ window: resolved.window }, 'a window under 3 segments lists less than the three target durations RFC 8216 6.2.2 asks of a live playlist');
       }
       const koa = app.callback();
-      const fast = createFastPath({ live, corsOrigin: resolved.corsOrigin, viewerToken: resolved.viewerToken, metrics });
+      const fast = createFastPath({ streams, corsOrigin: resolved.corsOrigin, viewerToken: resolved.viewerToken, metrics });
       const created = createServer(serverTimeouts(resolved), (req, res) => {
         if (!fast(req, res)) void koa(req, res);
       });
@@ -122,15 +142,18 @@ export function createStreamer(options: StreamerOptions = {}): Streamer {
       }
       const address = created.address() as AddressInfo;
       const url = `http://${urlHost(host)}:${address.port}`;
-      logger.info({ url, host, port: address.port, mediaDir: resolved.mediaDir, window: resolved.window, auth: resolved.publishToken !== undefined }, `listening on ${url}`);
+      logger.info(
+        { url, host, port: address.port, mediaDir: resolved.mediaDir, window: resolved.window, auth: resolved.publishToken !== undefined },
+        `listening on ${url}`,
+      );
       return { port: address.port, url };
     },
 
     async close() {
-      const saved = live.close();
+      const saved = streams.close();
       metrics.close();
       ingest.close();
-      mjpeg.close();
+      webrtc.close();
       const closing = server;
       server = undefined;
       if (closing) {

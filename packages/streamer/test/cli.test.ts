@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => tmp.remove());
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, HLS_PUBLISH_TOKEN: '', HLS_VIEWER_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, HLS_PUBLISH_TOKEN: '', HLS_VIEWER_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
@@ -64,7 +67,10 @@ describe('hls-streamer', () => {
 
 async function listeningUrl(run: ReturnType<typeof start>): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const line = run.stdout().split('\n').find((l) => l.includes('listening on'));
+    const line = run
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('listening on'));
     if (line) return (JSON.parse(line) as { url: string }).url;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -119,6 +125,14 @@ describe('hls-streamer viewer token', () => {
     return Number(new URL(await listeningUrl(run)).port);
   }
 
+  /** This run's part epoch, read from the playlist its parts are listed in. */
+  async function partEpoch(port: number, headers: Record<string, string>): Promise<string> {
+    const text = (await raw(port, { path: '/stream.m3u8', headers })).body.toString();
+    const epoch = /URI="parts\/([0-9a-f]{8})\./.exec(text)?.[1];
+    expect(epoch, text).toBeDefined();
+    return epoch!;
+  }
+
   async function cookieFor(port: number, token: string): Promise<Record<string, string>> {
     const res = await raw(port, { path: `/?token=${token}` });
     expect(res.status).toBe(200);
@@ -133,7 +147,8 @@ describe('hls-streamer viewer token', () => {
     const port = await streamer(args, env);
     expect((await publishPart(port, { segment: 'a.ts', index: 0, body: chunks[0]! })).status).toBe(201);
     const other = token === 'from-flag' ? 'from-env' : 'from-flag';
-    for (const path of ['/', '/stream.m3u8', '/parts/0.0.ts']) {
+    const epoch = await partEpoch(port, { Authorization: `Bearer ${token}` });
+    for (const path of ['/', '/stream.m3u8', `/parts/${epoch}.0.0.ts`]) {
       expect((await raw(port, { path })).status).toBe(401);
       expect((await raw(port, { path, headers: { Authorization: `Bearer ${other}` } })).status).toBe(401);
       expect((await raw(port, { path, headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -155,9 +170,10 @@ describe('hls-streamer viewer token', () => {
       query: { query: 'token=view-me' },
     };
     const url = (path: string, query?: string) => (query === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`);
+    const epoch = await partEpoch(port, { Authorization: 'Bearer view-me' });
 
     // Without the token nothing is held: the refusal comes at once, for a part that will come too.
-    for (const path of ['/parts/0.0.ts', '/parts/0.1.ts', '/stream.m3u8?_HLS_msn=0&_HLS_part=0', '/stream.m3u8?_HLS_msn=0&_HLS_part=1']) {
+    for (const path of [`/parts/${epoch}.0.0.ts`, `/parts/${epoch}.0.1.ts`, '/stream.m3u8?_HLS_msn=0&_HLS_part=0', '/stream.m3u8?_HLS_msn=0&_HLS_part=1']) {
       for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Cookie: 'hls_viewer=view-me' }] as Record<string, string>[]) {
         const asked = Date.now();
         const res = await raw(port, { path, headers });
@@ -171,10 +187,10 @@ describe('hls-streamer viewer token', () => {
     // With it: what is there comes at once, what is hinted or blocked on is held until published.
     let index = 0;
     for (const [how, c] of Object.entries(credentials)) {
-      expect((await raw(port, { path: url('/parts/0.0.ts', c.query), headers: c.headers })).body.equals(chunks[0]!), how).toBe(true);
+      expect((await raw(port, { path: url(`/parts/${epoch}.0.0.ts`, c.query), headers: c.headers })).body.equals(chunks[0]!), how).toBe(true);
       expect((await raw(port, { path: url(`/stream.m3u8?_HLS_msn=0&_HLS_part=${index}`, c.query), headers: c.headers })).status, how).toBe(200);
       const next = index + 1;
-      const hinted = raw(port, { path: url(`/parts/0.${next}.ts`, c.query), headers: c.headers });
+      const hinted = raw(port, { path: url(`/parts/${epoch}.0.${next}.ts`, c.query), headers: c.headers });
       const blocked = raw(port, { path: url(`/stream.m3u8?_HLS_msn=0&_HLS_part=${next}`, c.query), headers: c.headers });
       await new Promise((r) => setTimeout(r, 200));
       const published = await publishPart(port, { segment: 'a.ts', index: next, body: chunks[next]!, last: next === 3 });
@@ -183,7 +199,7 @@ describe('hls-streamer viewer token', () => {
       expect(part.status, how).toBe(200);
       expect(part.body.equals(chunks[next]!)).toBe(true);
       expect(playlist.status, how).toBe(200);
-      expect(playlist.body.toString()).toContain(`URI="parts/0.${next}.ts"`);
+      expect(playlist.body.toString()).toContain(`URI="parts/${epoch}.0.${next}.ts"`);
       index = next;
     }
   });

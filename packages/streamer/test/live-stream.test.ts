@@ -20,8 +20,7 @@ afterAll(() => tmp.remove());
 function setup() {
   const media = createMediaDir({ dir: join(tmp.path, `m${dirs++}`), maxSegmentBytes: 1 << 20 });
   const live = createLiveStream({ windowSize: 1, media, logger: pino({ level: 'silent' }) });
-  const add = (name: string, duration = 0.05) =>
-    live.publish({ name, duration, sessionId: 's', programDateTime: Date.now() }, Readable.from([segment]));
+  const add = (name: string, duration = 0.05) => live.publish({ name, duration, sessionId: 's', programDateTime: Date.now() }, Readable.from([segment]));
   return { media, live, add };
 }
 

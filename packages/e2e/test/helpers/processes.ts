@@ -13,7 +13,9 @@ export interface Spawned {
 function spawnNode(bin: string, args: string[]): Spawned {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  const keep = (chunk: Buffer) => { text = (text + chunk.toString()).slice(-20_000); };
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-20_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -45,7 +47,10 @@ export function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) { found.push(c); walk(c); }
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      walk(c);
+    }
   };
   walk(pid);
   return found;
@@ -61,9 +66,11 @@ export function isAlive(pid: number): boolean {
 }
 
 export async function stopAll(...spawned: (Spawned | undefined)[]): Promise<void> {
-  await Promise.all(spawned.map(async (s) => {
-    if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
-    s.child.kill('SIGKILL');
-    await s.exited;
-  }));
+  await Promise.all(
+    spawned.map(async (s) => {
+      if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }),
+  );
 }

@@ -131,7 +131,10 @@ export function createDetectStage(stageOptions: DetectStageOptions = {}): Detect
 
   function scheduleRestart(message: string): void {
     const delay = restartDelays.next();
-    logger?.error({ code: 'DETECTOR_CRASH', detector, restartInMs: delay, failures: restartDelays.attempts }, `${message}; restarting in ${delay} ms (video continues without boxes)`);
+    logger?.error(
+      { code: 'DETECTOR_CRASH', detector, restartInMs: delay, failures: restartDelays.attempts },
+      `${message}; restarting in ${delay} ms (video continues without boxes)`,
+    );
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (stopped) return;

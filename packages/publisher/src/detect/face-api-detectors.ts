@@ -56,9 +56,7 @@ function wrap(
     async detect(rgb: RgbImage): Promise<Box[]> {
       if (disposed) throw new Error(`detector \`${name}\` is disposed`);
       if (rgb.data.length < rgb.width * rgb.height * 3) throw new RangeError('rgb buffer is smaller than width * height * 3');
-      const input: TfCore.Tensor3D = tf.tidy(() =>
-        tf.tensor3d(rgb.data.subarray(0, rgb.width * rgb.height * 3), [rgb.height, rgb.width, 3], 'int32'),
-      );
+      const input: TfCore.Tensor3D = tf.tidy(() => tf.tensor3d(rgb.data.subarray(0, rgb.width * rgb.height * 3), [rgb.height, rgb.width, 3], 'int32'));
       try {
         const found = await net.locateFaces(input, netOptions);
         return found

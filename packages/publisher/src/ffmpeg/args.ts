@@ -17,7 +17,17 @@ export interface EncoderFormat extends VideoFormat {
   partSeconds?: number | undefined;
   /** Output pattern with a `%05d` counter, e.g. `/tmp/x/p1-%05d.ts`. */
   segmentPattern: string;
+  /**
+   * WebRTC playback: the same encode also goes, as an H.264 Annex B stream, to fd 3 (VIDEO_PIPE_FD),
+   * and is Constrained Baseline, which every browser decodes over WebRTC. Default false.
+   */
+  videoPipe?: boolean | undefined;
+  /** H.264 profile; default `baseline` (Constrained Baseline) with `videoPipe`, else `main`. */
+  profile?: 'main' | 'baseline' | undefined;
 }
+
+/** The file descriptor of the encoder's H.264 for WebRTC (`videoPipe`). */
+export const VIDEO_PIPE_FD = 3;
 
 /** Image files loop as a still picture; anything else is read as a video. */
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
@@ -45,11 +55,15 @@ export function inputArgs(source: Source, platform: NodeJS.Platform, format: Vid
       // TCP avoids UDP packet loss artefacts; -timeout (µs) stops a dead camera from hanging us.
       return ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', source.url];
     case 'file':
-      return isImageFile(source.path)
-        ? ['-re', '-loop', '1', '-framerate', String(fps), '-i', source.path]
-        : ['-stream_loop', '-1', '-re', '-i', source.path];
+      return isImageFile(source.path) ? ['-re', '-loop', '1', '-framerate', String(fps), '-i', source.path] : ['-stream_loop', '-1', '-re', '-i', source.path];
     case 'device':
       return deviceArgs(source.device, platform, format);
+    case 'whip':
+      // A WHIP session's video as IVF on stdin (whip/ivf.ts): its header names the codec and
+      // every frame keeps the sender's timestamp. Probing stops at the first frame, so it is
+      // decoded as it arrives. (Not `-fflags nobuffer`: it throws away the probed packets, the
+      // keyframe among them, and nothing decodes until the next one.)
+      return ['-probesize', '32', '-analyzeduration', '0', '-fpsprobesize', '0', '-flags', 'low_delay', '-f', 'ivf', '-i', 'pipe:0'];
   }
 }
 
@@ -73,10 +87,23 @@ export function captureArgs(source: Source, platform: NodeJS.Platform, format: V
     ...inputArgs(source, platform, format),
     '-an',
     // scale and fps make every source (odd camera modes, files) match the encoder's raw input.
-    '-vf', `scale=${format.width}:${format.height},fps=${format.fps}`,
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+    '-vf',
+    `${source.kind === 'whip' ? fitFilter(format) : `scale=${format.width}:${format.height}`},fps=${format.fps}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
     'pipe:1',
   ];
+}
+
+/**
+ * A browser's picture changes size and shape mid-stream (a phone rotates, the sender lowers its
+ * resolution on a slow link): it is fitted into the frame without stretching, with black bars,
+ * so faces keep their shape for detection.
+ */
+function fitFilter({ width, height }: VideoFormat): string {
+  return `scale=${width}:${height}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2`;
 }
 
 /**
@@ -86,12 +113,7 @@ export function captureArgs(source: Source, platform: NodeJS.Platform, format: V
  */
 export function encoderArgs(format: EncoderFormat): string[] {
   const { width, height, fps } = format;
-  return [
-    ...COMMON,
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps),
-    '-i', 'pipe:0',
-    ...encodeSegmentArgs(format),
-  ];
+  return [...COMMON, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', ...encodeSegmentArgs(format)];
 }
 
 /**
@@ -103,10 +125,12 @@ export function encoderArgs(format: EncoderFormat): string[] {
 export function directArgs(source: Source, platform: NodeJS.Platform, format: EncoderFormat): string[] {
   return [
     ...COMMON,
-    '-progress', 'pipe:2',
+    '-progress',
+    'pipe:2',
     ...inputArgs(source, platform, format),
     '-an',
-    '-vf', `scale=${format.width}:${format.height},fps=${format.fps}`,
+    '-vf',
+    `scale=${format.width}:${format.height},fps=${format.fps}`,
     ...encodeSegmentArgs(format),
   ];
 }
@@ -120,22 +144,67 @@ function encodeSegmentArgs(format: EncoderFormat): string[] {
   // concatenated is clean MPEG-TS), with PAT/PMT written again at the start of every part. Without
   // a trailer per file the muxer lists a part before its last buffered bytes reach the disk;
   // flush_packets writes each packet through, so a listed part is whole.
-  const cut = partSeconds === undefined
-    ? [String(segmentSeconds)]
-    : [formatSeconds(partSeconds), '-break_non_keyframes', '1', '-individual_header_trailer', '0', '-segment_format_options', 'mpegts_flags=+resend_headers:flush_packets=1'];
-  return [
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency',
-    // Main profile plays on every Safari and hls.js target.
-    '-profile:v', 'main', '-pix_fmt', 'yuv420p',
-    '-b:v', String(bitrate), '-maxrate', String(bitrate), '-bufsize', String(bitrate * 2),
+  const cut =
+    partSeconds === undefined
+      ? [String(segmentSeconds)]
+      : [
+          formatSeconds(partSeconds),
+          '-break_non_keyframes',
+          '1',
+          '-individual_header_trailer',
+          '0',
+          '-segment_format_options',
+          'mpegts_flags=+resend_headers:flush_packets=1',
+        ];
+  const encode = [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    // Main profile plays on every Safari and hls.js target. Constrained Baseline plays there too
+    // and is what browsers decode over WebRTC (Firefox's OpenH264 decodes nothing else); it costs
+    // HLS some bitrate at equal quality (no CABAC): see docs/PERFORMANCE.md, "WebRTC".
+    '-profile:v',
+    format.profile ?? (format.videoPipe ? 'baseline' : 'main'),
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    String(bitrate),
+    '-maxrate',
+    String(bitrate),
+    '-bufsize',
+    String(bitrate * 2),
     // A keyframe exactly at every segment start and no scene-cut keyframes in between,
     // so the segment muxer cuts at segmentSeconds and every segment starts independently.
-    '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
-    '-g', String(gop), '-sc_threshold', '0',
-    '-f', 'segment', '-segment_time', ...cut, '-segment_format', 'mpegts',
-    '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
-    format.segmentPattern,
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${segmentSeconds})`,
+    '-g',
+    String(gop),
+    '-sc_threshold',
+    '0',
   ];
+  const segment = ['-f', 'segment', '-segment_time', ...cut, '-segment_format', 'mpegts', '-segment_list', 'pipe:1', '-segment_list_type', 'csv'];
+  if (!format.videoPipe) return [...encode, ...segment, format.segmentPattern];
+  // One encode, two outputs: the tee muxer gives the segment muxer and a raw H.264 pipe the same
+  // packets. A failing pipe is dropped (onfail=ignore) and never takes HLS down with it. A tee
+  // output does not inherit the command line's default mux delay (0.7 s), so it is given it: the
+  // segments are then byte for byte those of the same encode without the tee.
+  const slave = teeSlave([...segment.slice(0, 2), '-max_delay', '700000', ...segment.slice(2)]);
+  return [...encode, '-map', '0:v', '-f', 'tee', `${slave}${teeEscape(format.segmentPattern)}|[f=h264:onfail=ignore]pipe:${VIDEO_PIPE_FD}`];
+}
+
+/** `-f segment -segment_time 2 ...` -> `[f=segment:segment_time=2:...]`, values escaped for both levels of the tee syntax. */
+function teeSlave(args: readonly string[]): string {
+  const options: string[] = [];
+  for (let i = 0; i < args.length; i += 2) options.push(`${args[i]!.slice(1)}=${args[i + 1]!.replace(/[\\:|[\]]/g, (c) => `\\\\${c}`)}`);
+  return `[${options.join(':')}]`;
+}
+
+/** A tee output's file name is unescaped once (the `|` level). */
+function teeEscape(path: string): string {
+  return path.replace(/[\\|[\]]/g, (c) => `\\${c}`);
 }
 
 /** Six decimals: ffmpeg reads durations in microseconds, and 1/3 s must not print as 0.3333333333333333. */

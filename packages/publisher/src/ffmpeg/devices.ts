@@ -67,7 +67,10 @@ async function listV4l2(): Promise<Camera[]> {
   const nodes = entries.filter((e) => /^video\d+$/.test(e)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
   return Promise.all(
     nodes.map(async (node) => {
-      const name = await readFile(`/sys/class/video4linux/${node}/name`, 'utf8').then((s) => s.trim(), () => node);
+      const name = await readFile(`/sys/class/video4linux/${node}/name`, 'utf8').then(
+        (s) => s.trim(),
+        () => node,
+      );
       return { id: node.slice(5), name: `${name} (/dev/${node})` };
     }),
   );

@@ -17,6 +17,8 @@ export interface FfmpegProcess {
   readonly role: string;
   readonly stdin: Writable | null;
   readonly stdout: Readable;
+  /** The encoder's H.264 for WebRTC on fd 3 (`videoPipe`); undefined without it. */
+  readonly video: Readable | undefined;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
   /** The last few KiB of stderr. */
@@ -40,6 +42,8 @@ export interface SpawnFfmpegOptions {
   role: string;
   /** Whether the parent writes to its stdin. */
   stdin?: boolean;
+  /** A fourth pipe, fd 3, that ffmpeg writes (the encoder's H.264 for WebRTC: args.ts VIDEO_PIPE_FD). */
+  videoPipe?: boolean;
   /** Bytes of stderr kept for error messages. */
   stderrLimit?: number;
   /** With `-progress pipe:2`: each `key=value` progress line goes here and stays out of the tail. */
@@ -64,7 +68,7 @@ export function spawnFfmpeg(options: SpawnFfmpegOptions): FfmpegProcess {
   const controller = new AbortController();
   const [file, args] = ffmpegCommand(options.path, options.args);
   const child: ChildProcess = spawn(file, args, {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.videoPipe ? ['pipe' as const] : [])],
     signal: controller.signal,
     killSignal: 'SIGTERM',
     windowsHide: true,
@@ -132,6 +136,7 @@ export function spawnFfmpeg(options: SpawnFfmpegOptions): FfmpegProcess {
     role: options.role,
     stdin: child.stdin,
     stdout: child.stdout!,
+    video: options.videoPipe ? (child.stdio[3] as Readable) : undefined,
     exited,
     get stopping() {
       return stopping;

@@ -17,12 +17,29 @@ export function jpegEncoderArgs(format: JpegEncoderFormat): string[] {
   const outHeight = format.outHeight ?? height;
   const scale = outWidth !== width || outHeight !== height ? ['-vf', `scale=${outWidth}:${outHeight}`] : [];
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-i', 'pipe:0',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${width}x${height}`,
+    '-i',
+    'pipe:0',
     ...scale,
     // One thread: mjpeg's frame threads would hold each JPEG back until the next frame arrives.
-    '-threads', '1',
-    '-c:v', 'mjpeg', '-q:v', String(quality),
-    '-f', 'image2pipe', 'pipe:1',
+    '-threads',
+    '1',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    String(quality),
+    '-f',
+    'image2pipe',
+    'pipe:1',
   ];
 }

@@ -1,6 +1,12 @@
 export { createMjpegTap, withMjpegTap, type MjpegTap, type MjpegTapOptions, type MjpegTapStats } from './tap.js';
 export {
-  DEFAULT_MJPEG_OPTIONS, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, resolveMjpegOptions, type MjpegOptions,
+  DEFAULT_MJPEG_OPTIONS,
+  parseMjpeg,
+  parseMjpegFps,
+  parseMjpegQuality,
+  parseMjpegSize,
+  resolveMjpegOptions,
+  type MjpegOptions,
 } from './options.js';
 export { createMjpegSender, type MjpegLogger, type MjpegSender, type MjpegSenderOptions } from './sender.js';
 export { createJpegEncoder, type JpegEncoder, type JpegEncoderOptions } from './encoder.js';

@@ -13,6 +13,10 @@ export interface MjpegTapOptions extends Partial<MjpegOptions> {
   streamer: string;
   /** The publish token. */
   token?: string | undefined;
+  /** The named stream; default `default`. */
+  stream?: string | undefined;
+  /** A live-channel connection the caller owns (capture on demand keeps one open between captures): used, never started or stopped here. */
+  sender?: MjpegSender | undefined;
   /** Default: FFMPEG_PATH, else ffmpeg on PATH, else @ffmpeg-installer (as the publisher). */
   ffmpegPath?: string | undefined;
   logger?: MjpegLogger;
@@ -83,18 +87,31 @@ export function createMjpegTap(tapOptions: MjpegTapOptions): MjpegTap {
     options,
 
     async start(info: StreamInfo) {
-      if (!options.enabled || sender) return;
+      if (!options.enabled || encoder) return;
       const ffmpegPath = tapOptions.ffmpegPath ?? (await locateFfmpeg());
       encoder = createJpegEncoder({
-        ffmpegPath, width: info.width, height: info.height,
-        outWidth: options.size?.width, outHeight: options.size?.height, quality: options.quality,
+        ffmpegPath,
+        width: info.width,
+        height: info.height,
+        outWidth: options.size?.width,
+        outHeight: options.size?.height,
+        quality: options.quality,
         onJpeg,
         onExit: (error) => logger?.warn({ err: error }, 'the MJPEG encoder exited; restarting it with the next frame'),
       });
+      if (tapOptions.sender) {
+        sender = tapOptions.sender;
+        return;
+      }
       sender = createMjpegSender({
-        streamer: tapOptions.streamer, token: tapOptions.token, logger,
-        retryMinMs: tapOptions.retryMinMs, retryMaxMs: tapOptions.retryMaxMs,
-        onDemand, onFatal: tapOptions.onFatal,
+        streamer: tapOptions.streamer,
+        token: tapOptions.token,
+        stream: tapOptions.stream,
+        logger,
+        retryMinMs: tapOptions.retryMinMs,
+        retryMaxMs: tapOptions.retryMaxMs,
+        onDemand,
+        onFatal: tapOptions.onFatal,
       });
       sender.start();
     },
@@ -116,7 +133,7 @@ export function createMjpegTap(tapOptions: MjpegTapOptions): MjpegTap {
     async stop() {
       clearTimeout(idleTimer);
       idleTimer = undefined;
-      await Promise.all([sender?.stop(), encoder?.stop()]);
+      await Promise.all([sender === tapOptions.sender ? undefined : sender?.stop(), encoder?.stop()]);
       sender = undefined;
       encoder = undefined;
     },

@@ -30,13 +30,21 @@ export function createDirectPipeline(ctx: PipelineContext): Pipeline {
     earlierFrames += runFrames;
     runFrames = 0;
     const next = spawnFfmpeg({
-      path: ctx.ffmpegPath, role: 'ffmpeg',
-      args: directArgs(ctx.source, opts.platform, { ...opts, segmentPattern: segmentPattern(ctx.folder, runSession(ctx.sessionId, run), opts.partSeconds) }),
+      path: ctx.ffmpegPath,
+      role: 'ffmpeg',
+      videoPipe: ctx.video !== undefined,
+      args: directArgs(ctx.source, opts.platform, {
+        ...opts,
+        segmentPattern: segmentPattern(ctx.folder, runSession(ctx.sessionId, run), opts.partSeconds),
+        videoPipe: ctx.video !== undefined,
+      }),
       // Frames encoded so far in this run, from -progress.
       onProgress: (key, value) => {
         if (key === 'frame' && /^\d+$/.test(value)) runFrames = Number(value);
       },
     });
+    // No capture times here: access unit n is dated like frame n of the segments (or, before the first, on arrival).
+    if (next.video) ctx.video?.attach(next.video, (index) => clock.timeOf(index));
     listed = readSegmentList(next, ctx, clock, run, (segment) => {
       // Without a clock the segmenter dates the first segment "now minus its end"; later ones follow it.
       base ??= segment.programDateTime.getTime() - segment.start * 1000;
@@ -54,7 +62,10 @@ export function createDirectPipeline(ctx: PipelineContext): Pipeline {
       logger.debug({ pid: first.pid }, 'direct ffmpeg started');
       await firstOutput(new Promise<void>((resolve) => (output = resolve)), [{ proc: first, opensSource: true }], ctx.source);
       supervisor = supervise(first, {
-        role: 'direct', logger, spawn: () => startRun(() => {}), onRestart: () => {},
+        role: 'direct',
+        logger,
+        spawn: () => startRun(() => {}),
+        onRestart: () => {},
         backoff: backoff({ minMs: opts.retryMinMs * 2, maxMs: Math.max(opts.retryMaxMs * 4, 1000) }),
       });
     },

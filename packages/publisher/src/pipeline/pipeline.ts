@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { DeviceNotFoundError, lastLine } from '../errors.js';
 import type { FfmpegProcess } from '../ffmpeg/process.js';
 import type { ResolvedOptions, Source } from '../options.js';
+import type { VideoFeed } from '../webrtc/video-feed.js';
 import { createSegmenter, type CaptureClock, type Segment } from './segmenter.js';
 
 export interface Pipeline {
@@ -43,6 +44,8 @@ export interface PipelineContext {
   onSegment(segment: PipelineSegment): void;
   /** The pipeline cannot go on (its encoder failed too often); the publisher reports it. */
   onFatal(error: Error): void;
+  /** WebRTC playback: each encoder run also writes its H.264 to fd 3, which this feed reads. */
+  video?: VideoFeed | undefined;
 }
 
 /**
@@ -66,9 +69,15 @@ export function partsPerSegment(options: Pick<ResolvedOptions, 'partSeconds' | '
 export function readSegmentList(proc: FfmpegProcess, ctx: PipelineContext, clock: CaptureClock, run: number, seen?: (segment: Segment) => void): Promise<void> {
   const { options, logger } = ctx;
   const prefix = runSession(ctx.sessionId, run);
-  const parts = options.partSeconds === undefined ? undefined : {
-    perSegment: partsPerSegment(options), seconds: options.partSeconds, segmentSeconds: options.segmentSeconds, namePrefix: prefix,
-  };
+  const parts =
+    options.partSeconds === undefined
+      ? undefined
+      : {
+          perSegment: partsPerSegment(options),
+          seconds: options.partSeconds,
+          segmentSeconds: options.segmentSeconds,
+          namePrefix: prefix,
+        };
   const segmenter = createSegmenter({ dir: ctx.folder, fps: options.fps, clock, parts });
   const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
   lines.on('line', (line) => {
@@ -85,7 +94,11 @@ export function readSegmentList(proc: FfmpegProcess, ctx: PipelineContext, clock
  * The startup race of every mode: the first output wins, or the first watched process to exit
  * fails the start. A device source whose capturing process dies first is a missing camera.
  */
-export async function firstOutput(output: Promise<unknown>, watched: ReadonlyArray<{ proc: FfmpegProcess; opensSource: boolean }>, source: Source): Promise<void> {
+export async function firstOutput(
+  output: Promise<unknown>,
+  watched: ReadonlyArray<{ proc: FfmpegProcess; opensSource: boolean }>,
+  source: Source,
+): Promise<void> {
   const early = await Promise.race([
     output.then(() => undefined),
     ...watched.map(({ proc, opensSource }) => proc.exited.then((info) => ({ proc, opensSource, info }))),

@@ -46,13 +46,19 @@ export function supervise(first: FfmpegProcess, options: SupervisorOptions): Sup
       const error = proc.exitError(info);
       if (failures?.record()) {
         stopped = true;
-        logger.error({ pid: proc.pid, code: info.code, signal: info.signal, reason: error.message, failures: options.giveUp!.max, withinMs: options.giveUp!.windowMs }, `${role} ffmpeg keeps failing; giving up`);
+        logger.error(
+          { pid: proc.pid, code: info.code, signal: info.signal, reason: error.message, failures: options.giveUp!.max, withinMs: options.giveUp!.windowMs },
+          `${role} ffmpeg keeps failing; giving up`,
+        );
         options.giveUp!.onGiveUp(error);
         return;
       }
       if (now() - startedAt >= stableMs) delays.reset();
       const delay = delays.next();
-      logger.warn({ pid: proc.pid, code: info.code, signal: info.signal, reason: error.message, restartInMs: delay, restarts }, `${role} ffmpeg exited; restarting it`);
+      logger.warn(
+        { pid: proc.pid, code: info.code, signal: info.signal, reason: error.message, restartInMs: delay, restarts },
+        `${role} ffmpeg exited; restarting it`,
+      );
       timer = setTimeout(() => {
         timer = undefined;
         if (stopped) return;

@@ -5,7 +5,18 @@ import { readFile, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { answerOutcome, endHeaders, partHeaders, PUBLISH_END_PATH, publishPath, readErrorBody, segmentHeaders, streamerUrl, type PartOf } from '@hls-live/protocol';
+import {
+  answerOutcome,
+  endHeaders,
+  partHeaders,
+  PUBLISH_END_PATH,
+  publishPath,
+  readErrorBody,
+  segmentHeaders,
+  streamerUrl,
+  streamHeaders,
+  type PartOf,
+} from '@hls-live/protocol';
 import got, { type Got } from 'got';
 import type { Logger } from 'pino';
 import { UnauthorizedError } from '../errors.js';
@@ -26,6 +37,8 @@ export interface UploadItem {
 
 export interface UploaderOptions {
   streamer: string;
+  /** The named stream published to (`X-Stream`); default `default`. */
+  stream?: string | undefined;
   token: string | undefined;
   sessionId: string;
   /** Declared once per session: ceil(--segment-seconds). */
@@ -55,8 +68,8 @@ export interface UploaderStats {
 
 export interface Uploader {
   enqueue(item: UploadItem): void;
-  /** Waits (bounded) until the queue is sent, then posts /publish/end. */
-  end(timeoutMs: number): Promise<void>;
+  /** Waits (bounded) until the queue is sent, then posts /publish/end (unless `postEnd` is false: a pause). */
+  end(timeoutMs: number, postEnd?: boolean): Promise<void>;
   /** Stops at once: drops what is queued and deletes its files. */
   stop(): Promise<void>;
   stats(): UploaderStats;
@@ -121,8 +134,14 @@ export function createUploader(options: UploaderOptions): Uploader {
         body,
         signal,
         headers: {
-          ...segmentHeaders({ session: item.session ?? options.sessionId, programDateTime: item.programDateTime, targetDuration: options.targetDuration, token: options.token }),
+          ...segmentHeaders({
+            session: item.session ?? options.sessionId,
+            programDateTime: item.programDateTime,
+            targetDuration: options.targetDuration,
+            token: options.token,
+          }),
           ...(item.part ? partHeaders(item.part) : {}),
+          ...streamHeaders(options.stream),
         },
       });
       const answer = answerOutcome(res.statusCode);
@@ -153,7 +172,8 @@ export function createUploader(options: UploaderOptions): Uploader {
       stats.retries++;
       const next = delays.next();
       const delay = Math.max(next, outcome.notBeforeMs ?? 0);
-      if (n === 0 || next === options.retryMaxMs) logger.warn({ segment: item.name, retryInMs: delay, error: stats.lastError }, 'streamer unreachable; retrying');
+      if (n === 0 || next === options.retryMaxMs)
+        logger.warn({ segment: item.name, retryInMs: delay, error: stats.lastError }, 'streamer unreachable; retrying');
       try {
         await sleep(delay, undefined, { signal: abort.signal });
       } catch {
@@ -192,15 +212,17 @@ export function createUploader(options: UploaderOptions): Uploader {
   };
   void loop();
 
-  const drained = () =>
-    queue.length === 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+  const drained = () => (queue.length === 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve)));
 
-  const postEnd = async (deadline: number) => {
+  const postEndRequest = async (deadline: number) => {
     const url = streamerUrl(options.streamer, PUBLISH_END_PATH);
     const delays = backoff({ minMs: options.retryMinMs, maxMs: options.retryMaxMs });
     while (Date.now() < deadline) {
       try {
-        const res = await client.post(url, { headers: endHeaders(options.sessionId, options.token), timeout: { request: Math.max(1, deadline - Date.now()) } });
+        const res = await client.post(url, {
+          headers: { ...endHeaders(options.sessionId, options.token), ...streamHeaders(options.stream) },
+          timeout: { request: Math.max(1, deadline - Date.now()) },
+        });
         if (answerOutcome(res.statusCode) !== 'retry') {
           if (res.statusCode >= 300) logger.warn({ status: res.statusCode, body: String(res.body).slice(0, 300) }, 'streamer refused to end the stream');
           return;
@@ -232,7 +254,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       while (queue.length > options.queueLimit) dropOldest();
       wake?.();
     },
-    async end(timeoutMs) {
+    async end(timeoutMs, postEnd = true) {
       const deadline = Date.now() + timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
@@ -246,7 +268,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       for (const item of queue.splice(0)) void remove(item);
       wake?.();
       // Only a session that published ends the stream: ending someone else's would be rude.
-      if (publishedAny && !wasFatal) await postEnd(deadline);
+      if (publishedAny && !wasFatal && postEnd) await postEndRequest(deadline);
       await shutdown();
     },
     stop: shutdown,

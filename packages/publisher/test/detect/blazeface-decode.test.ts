@@ -20,7 +20,11 @@ const decodeOptions = { inputSize: 256, minScore: 0.5, scale: 1, clipWidth: 256,
 describe('blazeFaceAnchors', () => {
   it('lays out 16x16x2 anchors at stride 16, then 8x8x6 at stride 32', () => {
     expect(anchors).toHaveLength(896);
-    expect(anchors.slice(0, 3)).toEqual([{ x: 8, y: 8 }, { x: 8, y: 8 }, { x: 24, y: 8 }]);
+    expect(anchors.slice(0, 3)).toEqual([
+      { x: 8, y: 8 },
+      { x: 8, y: 8 },
+      { x: 24, y: 8 },
+    ]);
     expect(anchors[511]).toEqual({ x: 248, y: 248 });
     expect(anchors.slice(512, 519)).toEqual([...Array(6).fill({ x: 16, y: 16 }), { x: 48, y: 16 }]);
     expect(anchors[895]).toEqual({ x: 240, y: 240 });

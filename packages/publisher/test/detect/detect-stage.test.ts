@@ -124,7 +124,10 @@ describe('detect stage with a real worker', () => {
     await s.start(info);
     await pump(s, () => s.stats().results >= 2, 30_000);
     await s.stop();
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(s.stats().results);
     expect(lines[0]).toMatchObject({ width: 640, height: base.height });
     expect(lines[0].t).toBeCloseTo(lines[0].frame / 30, 3);

@@ -18,7 +18,10 @@ describe('detections log', () => {
     log.write({ t: 0, frame: 0, width: 2, height: 2, boxes: [] });
     log.write({ t: 0.5, frame: 15, width: 2, height: 2, boxes: [{ x: 0, y: 0, w: 1, h: 1, score: 1 }] });
     await log.close();
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { t: 0, frame: 0, width: 2, height: 2, boxes: [] },
       { t: 0.5, frame: 15, width: 2, height: 2, boxes: [{ x: 0, y: 0, w: 1, h: 1, score: 1 }] },

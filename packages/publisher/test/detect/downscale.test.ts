@@ -34,8 +34,29 @@ describe('createDownscaler', () => {
     expect(rgb.data).toBe(out);
     expect(ds.run(frame!).data).toBe(out);
     // reference: ffmpeg's own conversion of the same yuv420p frame
-    const ref = execFileSync('ffmpeg', ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '640x480', '-i', '-',
-      '-vf', 'scale=320:240:flags=bilinear', '-pix_fmt', 'rgb24', '-f', 'rawvideo', '-'], { input: frame });
+    const ref = execFileSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'yuv420p',
+        '-s',
+        '640x480',
+        '-i',
+        '-',
+        '-vf',
+        'scale=320:240:flags=bilinear',
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'rawvideo',
+        '-',
+      ],
+      { input: frame },
+    );
     let diff = 0;
     for (let i = 0; i < ref.length; i++) diff += Math.abs(ref[i]! - rgb.data[i]!);
     expect(diff / ref.length).toBeLessThan(8);

@@ -21,11 +21,28 @@ describe('drawBoxes', () => {
   it('paints the box edges in Y, U and V and leaves the rest alone', () => {
     const data = grey();
     drawBoxes({ data, width: W, height: H }, [{ x: 10, y: 8, w: 20, h: 16, score: 0.9 }], { thickness: 2 });
-    for (const [px, py] of [[10, 8], [11, 9], [29, 8], [10, 23], [29, 23], [20, 8], [10, 15], [28, 15], [20, 22]] as const) {
+    for (const [px, py] of [
+      [10, 8],
+      [11, 9],
+      [29, 8],
+      [10, 23],
+      [29, 23],
+      [20, 8],
+      [10, 15],
+      [28, 15],
+      [20, 22],
+    ] as const) {
       expect([y(data, px, py), u(data, px, py), v(data, px, py)], `edge ${px},${py}`).toEqual([BOX_GREEN.y, BOX_GREEN.u, BOX_GREEN.v]);
     }
     // inside the box (past the 2 px line) and outside it
-    for (const [px, py] of [[20, 15], [14, 12], [5, 5], [40, 30], [31, 8], [20, 26]] as const) {
+    for (const [px, py] of [
+      [20, 15],
+      [14, 12],
+      [5, 5],
+      [40, 30],
+      [31, 8],
+      [20, 26],
+    ] as const) {
       expect([y(data, px, py), u(data, px, py), v(data, px, py)], `away ${px},${py}`).toEqual([100, 128, 128]);
     }
     // luma line is exactly `thickness` wide
@@ -35,11 +52,15 @@ describe('drawBoxes', () => {
 
   it('clips boxes that cross the borders and ignores boxes outside', () => {
     const data = grey();
-    drawBoxes({ data, width: W, height: H }, [
-      { x: -10, y: -10, w: 30, h: 30, score: 1 },
-      { x: 50, y: 40, w: 40, h: 40, score: 1 },
-      { x: 200, y: 200, w: 10, h: 10, score: 1 },
-    ], { thickness: 3 });
+    drawBoxes(
+      { data, width: W, height: H },
+      [
+        { x: -10, y: -10, w: 30, h: 30, score: 1 },
+        { x: 50, y: 40, w: 40, h: 40, score: 1 },
+        { x: 200, y: 200, w: 10, h: 10, score: 1 },
+      ],
+      { thickness: 3 },
+    );
     expect(y(data, 19, 0)).toBe(BOX_GREEN.y); // right edge of the first box reaches the top row
     expect(y(data, 0, 19)).toBe(BOX_GREEN.y); // bottom edge reaches column 0
     expect(y(data, 50, 47)).toBe(BOX_GREEN.y); // second box's left edge runs to the last row

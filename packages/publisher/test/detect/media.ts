@@ -32,13 +32,28 @@ export function decodeImage(file: string, width: number, height: number, pixFmt:
 
 /** `count` frames of ffmpeg's testsrc2 pattern, one second apart, as yuv420p. */
 export function testPatternFrames(width: number, height: number, count: number): Buffer[] {
-  const all = ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1`, '-frames:v', String(count), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-']);
+  const all = ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=1`,
+    '-frames:v',
+    String(count),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'rawvideo',
+    '-',
+  ]);
   const size = (width * height * 3) / 2;
   return Array.from({ length: count }, (_, i) => all.subarray(i * size, (i + 1) * size));
 }
 
 /** A labelled sample as a 640-wide yuv420p frame (even height, aspect kept) with its faces in frame pixels. */
-export function sampleFrame(image: LabelledImage, width = 640): { data: Buffer; width: number; height: number; faces: Array<{ x: number; y: number; w: number; h: number }> } {
+export function sampleFrame(
+  image: LabelledImage,
+  width = 640,
+): { data: Buffer; width: number; height: number; faces: Array<{ x: number; y: number; w: number; h: number }> } {
   const height = Math.round((image.height * width) / image.width / 2) * 2;
   const kx = width / image.width;
   const ky = height / image.height;

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_DETECT_OPTIONS,
-  parseBoxThickness,
-  parseDetectFps,
-  parseDetector,
-  parseMinScore,
-  resolveDetectOptions,
-} from '../../src/detect/options.js';
+import { DEFAULT_DETECT_OPTIONS, parseBoxThickness, parseDetectFps, parseDetector, parseMinScore, resolveDetectOptions } from '../../src/detect/options.js';
 
 describe('detect options', () => {
   it.each([

@@ -12,7 +12,10 @@ describe('camera lists', () => {
       '[AVFoundation indev @ 0x7f8] [0] MacBook Pro Microphone',
       ': Input/output error',
     ].join('\n');
-    expect(parseAvfoundationList(text)).toEqual([{ id: '0', name: 'FaceTime HD Camera' }, { id: '1', name: 'Capture screen 0' }]);
+    expect(parseAvfoundationList(text)).toEqual([
+      { id: '0', name: 'FaceTime HD Camera' },
+      { id: '1', name: 'Capture screen 0' },
+    ]);
   });
 
   it('parses dshow output in the ffmpeg 5 layout', () => {
@@ -22,7 +25,10 @@ describe('camera lists', () => {
       '[dshow @ 000001] "Microphone (Realtek)" (audio)',
       '[dshow @ 000001] "OBS Virtual Camera" (video)',
     ].join('\r\n');
-    expect(parseDshowList(text)).toEqual([{ id: '0', name: 'Integrated Camera' }, { id: '1', name: 'OBS Virtual Camera' }]);
+    expect(parseDshowList(text)).toEqual([
+      { id: '0', name: 'Integrated Camera' },
+      { id: '1', name: 'OBS Virtual Camera' },
+    ]);
   });
 
   it('parses dshow output in the ffmpeg 4 layout', () => {

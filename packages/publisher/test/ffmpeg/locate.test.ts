@@ -8,7 +8,10 @@ describe('locateFfmpeg', () => {
   });
 
   it('refuses an FFMPEG_PATH that is not executable', async () => {
-    await expect(locateFfmpeg({ env: { FFMPEG_PATH: '/nope/ffmpeg' } })).rejects.toMatchObject({ code: 'FFMPEG_NOT_FOUND', message: expect.stringContaining('/nope/ffmpeg') });
+    await expect(locateFfmpeg({ env: { FFMPEG_PATH: '/nope/ffmpeg' } })).rejects.toMatchObject({
+      code: 'FFMPEG_NOT_FOUND',
+      message: expect.stringContaining('/nope/ffmpeg'),
+    });
   });
 
   it('finds ffmpeg on PATH', async () => {

@@ -23,12 +23,26 @@ export interface Probe {
 export async function probeFile(path: string, body?: Buffer): Promise<Probe> {
   if (body) await writeFile(path, body);
   const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-count_packets',
-    '-show_entries', 'stream=codec_name,profile,width,height,nb_read_packets,r_frame_rate', '-of', 'json', path,
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=codec_name,profile,width,height,nb_read_packets,r_frame_rate',
+    '-of',
+    'json',
+    path,
   ]);
   const stream = JSON.parse(stdout).streams[0];
   const [num, den] = String(stream.r_frame_rate).split('/').map(Number) as [number, number];
-  return { codec: stream.codec_name, profile: stream.profile, width: stream.width, height: stream.height, seconds: Number(stream.nb_read_packets) / (num / den) };
+  return {
+    codec: stream.codec_name,
+    profile: stream.profile,
+    width: stream.width,
+    height: stream.height,
+    seconds: Number(stream.nb_read_packets) / (num / den),
+  };
 }
 
 export function isAlive(pid: number): boolean {

@@ -43,7 +43,9 @@ export async function startPublishServer(): Promise<PublishServer> {
     req.on('end', () => {
       const entry: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
       received.push(entry);
-      const answer = responder?.(entry) ?? (entry.url === '/publish/end' ? { status: 200, body: { sequence: null, ended: true } } : { status: 201, body: { sequence: received.length } });
+      const answer =
+        responder?.(entry) ??
+        (entry.url === '/publish/end' ? { status: 200, body: { sequence: null, ended: true } } : { status: 201, body: { sequence: received.length } });
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer.body ?? {}));
     });

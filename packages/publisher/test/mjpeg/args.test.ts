@@ -4,9 +4,28 @@ import { jpegEncoderArgs } from '../../src/mjpeg/args.js';
 describe('jpegEncoderArgs', () => {
   it('reads raw frames of the stream size and writes one JPEG per frame, single-threaded', () => {
     expect(jpegEncoderArgs({ width: 640, height: 480, quality: 5 })).toEqual([
-      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-      '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '640x480', '-i', 'pipe:0',
-      '-threads', '1', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      '-s',
+      '640x480',
+      '-i',
+      'pipe:0',
+      '-threads',
+      '1',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '5',
+      '-f',
+      'image2pipe',
+      'pipe:1',
     ]);
   });
 

@@ -12,10 +12,26 @@ const run = promisify(execFile);
 
 /** `count` yuv420p testsrc2 frames of `width`x`height`. */
 export async function makeRawFrames(width: number, height: number, count: number): Promise<Buffer[]> {
-  const { stdout } = await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`,
-    '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
-  ], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=10`,
+      '-frames:v',
+      String(count),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      'pipe:1',
+    ],
+    { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
+  );
   const size = (width * height * 3) / 2;
   return Array.from({ length: count }, (_, i) => stdout.subarray(i * size, (i + 1) * size));
 }
@@ -65,8 +81,13 @@ export function openViewer(base: string): Promise<Viewer> {
           const start = pending.indexOf(marker);
           const headEnd = start < 0 ? -1 : pending.indexOf('\r\n\r\n', start);
           if (headEnd < 0) return;
-          const headers = Object.fromEntries(pending.subarray(start + marker.length, headEnd).toString('latin1').split('\r\n')
-            .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+          const headers = Object.fromEntries(
+            pending
+              .subarray(start + marker.length, headEnd)
+              .toString('latin1')
+              .split('\r\n')
+              .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+          );
           const length = Number(headers['content-length']);
           if (pending.length < headEnd + 4 + length) return;
           parts.push({ headers, body: Buffer.from(pending.subarray(headEnd + 4, headEnd + 4 + length)), receivedAt: Date.now() });

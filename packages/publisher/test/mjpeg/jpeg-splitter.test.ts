@@ -9,10 +9,28 @@ let jpegs: Buffer[];
 
 // ffmpeg's own image2pipe output, the very bytes the encoder reads.
 beforeAll(async () => {
-  const { stdout } = await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-frames:v', '5',
-    '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe', 'pipe:1',
-  ], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x120:rate=10',
+      '-frames:v',
+      '5',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '3',
+      '-f',
+      'image2pipe',
+      'pipe:1',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
   stream = stdout;
   jpegs = [];
   createJpegSplitter((j) => jpegs.push(j)).push(stream);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MJPEG_OPTIONS, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, resolveMjpegOptions,
-} from '../../src/mjpeg/options.js';
+import { DEFAULT_MJPEG_OPTIONS, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, resolveMjpegOptions } from '../../src/mjpeg/options.js';
 
 describe('MJPEG options', () => {
   it('has its defaults in one place', () => {
@@ -25,8 +23,16 @@ describe('MJPEG options', () => {
     ['--mjpeg-fps', () => parseMjpegFps('0'), 'Expected `--mjpeg-fps` to be a positive number, got `0`'],
     ['--mjpeg-fps', () => parseMjpegFps('-3'), 'Expected `--mjpeg-fps` to be a positive number, got `-3`'],
     ['--mjpeg-fps', () => parseMjpegFps('61'), 'Expected `--mjpeg-fps` to be a positive number up to 60, got `61`'],
-    ['--mjpeg-size', () => parseMjpegSize('320x241'), 'Expected `--mjpeg-size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `320x241`'],
-    ['--mjpeg-size', () => parseMjpegSize('big'), 'Expected `--mjpeg-size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `big`'],
+    [
+      '--mjpeg-size',
+      () => parseMjpegSize('320x241'),
+      'Expected `--mjpeg-size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `320x241`',
+    ],
+    [
+      '--mjpeg-size',
+      () => parseMjpegSize('big'),
+      'Expected `--mjpeg-size` to be WIDTHxHEIGHT with even numbers from 16x16 to 7680x4320 (e.g. `640x480`), got `big`',
+    ],
     ['--mjpeg-quality', () => parseMjpegQuality('1'), 'Expected `--mjpeg-quality` to be an integer from 2 (best) to 31, got `1`'],
     ['--mjpeg-quality', () => parseMjpegQuality('32'), 'Expected `--mjpeg-quality` to be an integer from 2 (best) to 31, got `32`'],
     ['--mjpeg-quality', () => parseMjpegQuality(4.5), 'Expected `--mjpeg-quality` to be an integer from 2 (best) to 31, got `4.5`'],

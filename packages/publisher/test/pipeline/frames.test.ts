@@ -30,7 +30,9 @@ describe('createFrameSplitter', () => {
   it.each([[[1]], [[5]], [[12]], [[13]], [[7, 30, 1]], [[100]], [[11, 1, 24]]])('cuts chunks of sizes %j into whole frames', (sizes) => {
     const seen: number[][] = [];
     const splitter = createFrameSplitter({
-      width: W, height: H, ringSize: 3,
+      width: W,
+      height: H,
+      ringSize: 3,
       onFrame: (frame) => {
         seen.push([frame.index, ...new Set(frame.data)]);
         splitter.release(frame);
@@ -45,7 +47,14 @@ describe('createFrameSplitter', () => {
 
   it('keeps a trailing partial frame until the rest arrives', () => {
     const seen: number[] = [];
-    const splitter = createFrameSplitter({ width: W, height: H, onFrame: (f) => { seen.push(f.index); splitter.release(f); } });
+    const splitter = createFrameSplitter({
+      width: W,
+      height: H,
+      onFrame: (f) => {
+        seen.push(f.index);
+        splitter.release(f);
+      },
+    });
     const bytes = stream(2);
     splitter.write(bytes.subarray(0, 17), () => {});
     expect(seen).toEqual([0]);
@@ -57,7 +66,9 @@ describe('createFrameSplitter', () => {
     const pending: Frame[] = [];
     const copies: Buffer[] = [];
     const splitter = createFrameSplitter({
-      width: W, height: H, ringSize: 2,
+      width: W,
+      height: H,
+      ringSize: 2,
       onFrame: (frame) => {
         pending.push(frame);
         copies.push(Buffer.from(frame.data));
@@ -84,14 +95,30 @@ describe('createFrameSplitter', () => {
 
   it('uses preallocated buffers only: every frame is one of the ring', () => {
     const buffers = new Set<Buffer>();
-    const splitter = createFrameSplitter({ width: W, height: H, ringSize: 3, onFrame: (f) => { buffers.add(f.data); splitter.release(f); } });
+    const splitter = createFrameSplitter({
+      width: W,
+      height: H,
+      ringSize: 3,
+      onFrame: (f) => {
+        buffers.add(f.data);
+        splitter.release(f);
+      },
+    });
     for (const chunk of cut(stream(50), [7])) splitter.write(chunk, () => {});
     expect(buffers.size).toBe(3);
   });
 
   it('holds frames while blocked (encoder stdin full) and goes on after unblock', () => {
     const seen: number[] = [];
-    const splitter = createFrameSplitter({ width: W, height: H, ringSize: 4, onFrame: (f) => { seen.push(f.index); splitter.release(f); } });
+    const splitter = createFrameSplitter({
+      width: W,
+      height: H,
+      ringSize: 4,
+      onFrame: (f) => {
+        seen.push(f.index);
+        splitter.release(f);
+      },
+    });
     let done = 0;
     splitter.block();
     splitter.write(stream(3), () => done++);
@@ -109,7 +136,10 @@ describe('createFrameSplitter', () => {
     await new Promise((r) => setTimeout(r, 20));
     // Only the ring's two frames came out: the source is paused behind the held chunk.
     expect(held.length).toBe(2);
-    const release = setInterval(() => { const f = held.shift(); if (f) splitter.release(f); }, 1);
+    const release = setInterval(() => {
+      const f = held.shift();
+      if (f) splitter.release(f);
+    }, 1);
     await flowing;
     clearInterval(release);
     expect(splitter.count).toBe(40);

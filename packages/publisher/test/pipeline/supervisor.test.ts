@@ -41,7 +41,11 @@ describe('supervise', () => {
     };
     const gaveUp = new Promise<FfmpegExitError>((resolve) => {
       supervise(spawn(), {
-        role: 'encoder', spawn, onRestart: () => {}, logger, backoff: backoff({ minMs: 10, maxMs: 10 }),
+        role: 'encoder',
+        spawn,
+        onRestart: () => {},
+        logger,
+        backoff: backoff({ minMs: 10, maxMs: 10 }),
         giveUp: { max: 3, windowMs: 60_000, onGiveUp: resolve },
       });
     });
@@ -57,10 +61,14 @@ describe('FrameSplitter.discardPartial', () => {
   it('starts the next capture on a frame boundary after one died mid-frame', () => {
     const frames: number[] = [];
     // 16x16 I420 = 384 bytes per frame.
-    const splitter = createFrameSplitter({ width: 16, height: 16, onFrame: (f: Frame) => {
-      frames.push(f.data[0]!);
-      splitter.release(f);
-    } });
+    const splitter = createFrameSplitter({
+      width: 16,
+      height: 16,
+      onFrame: (f: Frame) => {
+        frames.push(f.data[0]!);
+        splitter.release(f);
+      },
+    });
     splitter.write(Buffer.alloc(100, 1), () => {});
     splitter.discardPartial();
     splitter.write(Buffer.alloc(384, 2), () => {});

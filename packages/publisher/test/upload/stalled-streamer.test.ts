@@ -51,8 +51,19 @@ describe('a stalled streamer', () => {
     const timeoutMs = 1000;
     // A queue long enough that no upload is cut short by dropping the oldest segment.
     const publisher = createPublisher({
-      input: 'test', streamer: url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, queue: 100, tempDir: work, bitrate: 200_000,
-      uploadTimeoutMs: timeoutMs, retryMinMs: 100, retryMaxMs: 200, endTimeoutMs: 1000,
+      input: 'test',
+      streamer: url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      queue: 100,
+      tempDir: work,
+      bitrate: 200_000,
+      uploadTimeoutMs: timeoutMs,
+      retryMinMs: 100,
+      retryMaxMs: 200,
+      endTimeoutMs: 1000,
     });
     await publisher.start();
     requests.length = 0;
@@ -62,7 +73,12 @@ describe('a stalled streamer', () => {
     await publisher.stop();
     const attempts = requests.slice(0, 4);
     const first = attempts[0]!.segment;
-    console.info(`stalled streamer, ${timeoutMs} ms upload timeout: attempts at +${attempts.map((a) => a.at - attempts[0]!.at).join(', +')} ms, each abandoned after ${attempts.filter((a) => a.closedAt).map((a) => a.closedAt! - a.at).join(', ')} ms`);
+    console.info(
+      `stalled streamer, ${timeoutMs} ms upload timeout: attempts at +${attempts.map((a) => a.at - attempts[0]!.at).join(', +')} ms, each abandoned after ${attempts
+        .filter((a) => a.closedAt)
+        .map((a) => a.closedAt! - a.at)
+        .join(', ')} ms`,
+    );
     // The same (oldest) segment every time: retried, never dropped.
     expect(attempts.slice(0, 3).map((a) => a.segment)).toEqual([first, first, first]);
     for (const [i, attempt] of attempts.slice(0, 3).entries()) {
@@ -81,7 +97,15 @@ describe('a stalled streamer', () => {
   it('keeps the queue, segment files and memory bounded while segments pile up', async () => {
     const queue = 3;
     const publisher = createPublisher({
-      input: 'test', streamer: url, width: 160, height: 120, fps: 10, segmentSeconds: 0.5, queue, tempDir: work, bitrate: 200_000,
+      input: 'test',
+      streamer: url,
+      width: 160,
+      height: 120,
+      fps: 10,
+      segmentSeconds: 0.5,
+      queue,
+      tempDir: work,
+      bitrate: 200_000,
     });
     await publisher.start();
     const rssStart = process.memoryUsage().rss;
@@ -98,7 +122,9 @@ describe('a stalled streamer', () => {
     }
     const status = publisher.status();
     const rssGrowth = process.memoryUsage().rss - rssStart;
-    console.info(`stalled streamer: ${status.segments} segments cut, ${status.dropped} dropped, max queued ${maxQueued}, max files ${maxFiles}, rss +${(rssGrowth / 1e6).toFixed(1)} MB`);
+    console.info(
+      `stalled streamer: ${status.segments} segments cut, ${status.dropped} dropped, max queued ${maxQueued}, max files ${maxFiles}, rss +${(rssGrowth / 1e6).toFixed(1)} MB`,
+    );
     expect(status.dropped).toBeGreaterThanOrEqual(queue * 3);
     expect(status.sent).toBe(0);
     expect(maxQueued).toBeLessThanOrEqual(queue);

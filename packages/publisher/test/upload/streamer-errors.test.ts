@@ -23,9 +23,30 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'streamer-errors-'));
   // Real H.264 MPEG-TS, 0.5 s each, a few kB.
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '2',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '5',
-    '-f', 'segment', '-segment_time', '0.5', '-segment_format', 'mpegts', join(work, 'fixture-%03d.ts'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=10',
+    '-t',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '5',
+    '-f',
+    'segment',
+    '-segment_time',
+    '0.5',
+    '-segment_format',
+    'mpegts',
+    join(work, 'fixture-%03d.ts'),
   ]);
   const names = (await readdir(work)).filter((n) => n.startsWith('fixture-')).sort();
   segments = await Promise.all(names.map((n) => readFile(join(work, n))));
@@ -44,9 +65,20 @@ async function setup(streamerOptions: StreamerOptions = {}, uploaderOptions: Par
   const streamer = await startStreamer(streamerOptions);
   const sent: { name: string; ms: number }[] = [];
   const uploader = createUploader({
-    streamer: streamer.url, token: undefined, sessionId: 'sess', targetDuration: 1, queueLimit: 10, retryMinMs: 50, retryMaxMs: 200,
-    requestTimeoutMs: 5000, logger: pino({ level: 'silent' }), onFatal: (error) => { throw error; },
-    onSent: (item, ms) => sent.push({ name: item.name, ms }), ...uploaderOptions,
+    streamer: streamer.url,
+    token: undefined,
+    sessionId: 'sess',
+    targetDuration: 1,
+    queueLimit: 10,
+    retryMinMs: 50,
+    retryMaxMs: 200,
+    requestTimeoutMs: 5000,
+    logger: pino({ level: 'silent' }),
+    onFatal: (error) => {
+      throw error;
+    },
+    onSent: (item, ms) => sent.push({ name: item.name, ms }),
+    ...uploaderOptions,
   });
   open_.push({ streamer, uploader });
   return { streamer, uploader, sent };
@@ -60,7 +92,11 @@ async function item(name: string, body: Buffer = segments[0]!, duration = 0.5): 
   return { name, path, duration, programDateTime: new Date() };
 }
 
-const exists = (path: string) => readFile(path).then(() => true, () => false);
+const exists = (path: string) =>
+  readFile(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('the uploader meets the real streamer', () => {
   it('409 SEGMENT_EXISTS: drops the segment without retrying, counts it rejected, and goes on with the next', async () => {

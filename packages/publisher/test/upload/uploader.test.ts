@@ -28,8 +28,16 @@ afterEach(async () => {
 
 function start(queueLimit = 10, token?: string) {
   uploader = createUploader({
-    streamer: server.url, token, sessionId: 'sess_1', targetDuration: 2, queueLimit, retryMinMs: 20, retryMaxMs: 80,
-    requestTimeoutMs: 2000, logger: pino({ level: 'silent' }), onFatal: (e) => fatal.push(e),
+    streamer: server.url,
+    token,
+    sessionId: 'sess_1',
+    targetDuration: 2,
+    queueLimit,
+    retryMinMs: 20,
+    retryMaxMs: 80,
+    requestTimeoutMs: 2000,
+    logger: pino({ level: 'silent' }),
+    onFatal: (e) => fatal.push(e),
   });
   return uploader;
 }
@@ -56,8 +64,12 @@ describe('uploader', () => {
     const first = server.segments()[0]!;
     expect(first.method).toBe('POST');
     expect(first.headers).toMatchObject({
-      'content-type': 'video/mp2t', authorization: 'Bearer sekret', 'x-publisher-session': 'sess_1',
-      'x-program-date-time': '2023-11-14T22:13:20.000Z', 'x-target-duration': '2', 'content-length': '188',
+      'content-type': 'video/mp2t',
+      authorization: 'Bearer sekret',
+      'x-publisher-session': 'sess_1',
+      'x-program-date-time': '2023-11-14T22:13:20.000Z',
+      'x-target-duration': '2',
+      'content-length': '188',
     });
     expect(first.body[0]).toBe(0x47);
     await server.waitFor('files deleted', () => items.every((i) => !existsSync(i.path)));
@@ -107,7 +119,15 @@ describe('uploader', () => {
     const up = start();
     for (let i = 30; i < 34; i++) up.enqueue(await segment(i));
     await server.waitFor('all answered', () => up.stats().sent + up.stats().rejected === 4);
-    expect(names(server)).toEqual(['sess_1-00030.ts', 'sess_1-00030.ts', 'sess_1-00030.ts', 'sess_1-00031.ts', 'sess_1-00032.ts', 'sess_1-00033.ts', 'sess_1-00033.ts']);
+    expect(names(server)).toEqual([
+      'sess_1-00030.ts',
+      'sess_1-00030.ts',
+      'sess_1-00030.ts',
+      'sess_1-00031.ts',
+      'sess_1-00032.ts',
+      'sess_1-00033.ts',
+      'sess_1-00033.ts',
+    ]);
     expect(up.stats()).toMatchObject({ sent: 2, rejected: 2, dropped: 0 });
     expect(fatal).toEqual([]);
   });

@@ -21,7 +21,9 @@ export function parseBlockingQuery(query: Readonly<Record<string, string | strin
     if (part !== undefined) throw new StreamerError('INVALID_BLOCKING_REQUEST', '`_HLS_part` needs `_HLS_msn`.', { part: part.slice(0, 40) });
     return undefined;
   }
-  if (!COUNT.test(msn)) throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_msn\` to be a media sequence number, got \`${msn.slice(0, 40)}\`.`);
-  if (part !== undefined && !COUNT.test(part)) throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_part\` to be a part index, got \`${part.slice(0, 40)}\`.`);
+  if (!COUNT.test(msn))
+    throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_msn\` to be a media sequence number, got \`${msn.slice(0, 40)}\`.`);
+  if (part !== undefined && !COUNT.test(part))
+    throw new StreamerError('INVALID_BLOCKING_REQUEST', `Expected \`_HLS_part\` to be a part index, got \`${part.slice(0, 40)}\`.`);
   return { msn: Number(msn), part: part === undefined ? undefined : Number(part) };
 }

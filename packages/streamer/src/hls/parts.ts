@@ -70,7 +70,10 @@ export function addPart(state: WindowState, input: PartInput, now: number): Part
   let open = current.open ?? null;
   if (open && open.name !== input.segment) {
     if (input.index !== 0) {
-      refuse('PART_OUT_OF_ORDER', `Part ${input.index} of \`${input.segment}\` arrived while \`${open.name}\` is open; a segment starts with part 0.`, { segment: input.segment, index: input.index });
+      refuse('PART_OUT_OF_ORDER', `Part ${input.index} of \`${input.segment}\` arrived while \`${open.name}\` is open; a segment starts with part 0.`, {
+        segment: input.segment,
+        index: input.index,
+      });
     }
     // The previous segment's last part never came (dropped by the publisher): list what arrived.
     const result = closeOpenSegment(current, now)!;
@@ -80,11 +83,19 @@ export function addPart(state: WindowState, input: PartInput, now: number): Part
   }
   if (open) {
     if (input.index !== open.parts.length) {
-      refuse('PART_OUT_OF_ORDER', `Expected part ${open.parts.length} of \`${open.name}\`, got part ${input.index}; parts are published in order.`, { segment: open.name, index: input.index, expected: open.parts.length });
+      refuse('PART_OUT_OF_ORDER', `Expected part ${open.parts.length} of \`${open.name}\`, got part ${input.index}; parts are published in order.`, {
+        segment: open.name,
+        index: input.index,
+        expected: open.parts.length,
+      });
     }
   } else {
     if (input.index !== 0) {
-      refuse('PART_OUT_OF_ORDER', `Part ${input.index} of \`${input.segment}\` came first; a segment starts with part 0.`, { segment: input.segment, index: input.index, expected: 0 });
+      refuse('PART_OUT_OF_ORDER', `Part ${input.index} of \`${input.segment}\` came first; a segment starts with part 0.`, {
+        segment: input.segment,
+        index: input.index,
+        expected: 0,
+      });
     }
     if (!input.independent) {
       refuse('PART_NOT_INDEPENDENT', `Part 0 of \`${input.segment}\` must start with a keyframe (X-Independent: 1).`, { segment: input.segment });
@@ -96,7 +107,13 @@ export function addPart(state: WindowState, input: PartInput, now: number): Part
 
   const fresh = startsNewStream(current);
   const targetDuration = fresh
-    ? targetFor(current, { name: input.segment, duration: input.duration, sessionId: input.sessionId, programDateTime: input.programDateTime, declaredTarget: input.declaredTarget })
+    ? targetFor(current, {
+        name: input.segment,
+        duration: input.duration,
+        sessionId: input.sessionId,
+        programDateTime: input.programDateTime,
+        declaredTarget: input.declaredTarget,
+      })
     : current.targetDuration!;
   const previous = current.segments.at(-1);
   const base: OpenSegment = open ?? {
@@ -152,7 +169,11 @@ export function checkBlockingRequest(state: WindowState, msn: number, part?: num
   if (part !== undefined && open && open.sequence === msn && partTarget) {
     const limit = open.parts.length - 1 + Math.ceil(ADVANCE_SECONDS / partTarget);
     if (part > limit) {
-      throw new StreamerError('INVALID_BLOCKING_REQUEST', `_HLS_part=${part} is past the Advance Part Limit (${limit}) of segment ${msn}.`, { msn, part, limit });
+      throw new StreamerError('INVALID_BLOCKING_REQUEST', `_HLS_part=${part} is past the Advance Part Limit (${limit}) of segment ${msn}.`, {
+        msn,
+        part,
+        limit,
+      });
     }
   }
 }

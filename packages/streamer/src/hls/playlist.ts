@@ -1,6 +1,6 @@
 // Text out of state in: the live media playlist, rendered from the window alone.
 import { preloadHint } from './parts.js';
-import { formatDuration, partName, type OpenSegment, type Part, type Segment, type WindowState } from './window.js';
+import { formatDuration, partFileName, partName, type OpenSegment, type Part, type Segment, type WindowState } from './window.js';
 
 export interface RenderOptions {
   /** Prefix of every segment URI, relative to the playlist. Default `segments/`. */
@@ -9,6 +9,8 @@ export interface RenderOptions {
   readonly emptyTargetDuration?: number;
   /** Prefix of every part URI. Default `parts/`. */
   readonly partPrefix?: string;
+  /** The run's part epoch, in every part URI (`<epoch>.<msn>.<index>.ts`); LiveStream always passes one. */
+  readonly partEpoch?: string;
 }
 
 // Version 3 is the lowest that allows decimal EXTINF values. The Low-Latency tags used here
@@ -21,10 +23,12 @@ function ceilSeconds(seconds: number): string {
   return (Math.ceil(Math.round(seconds * 1e6) / 1e3) / 1e3).toFixed(3);
 }
 
-function partLines(sequence: number, parts: readonly Part[], prefix: string): string[] {
+/** A part's URI: `<prefix>[<epoch>.]<msn>.<index>.ts`. */
+type PartUri = (sequence: number, index: number) => string;
+
+function partLines(sequence: number, parts: readonly Part[], uri: PartUri): string[] {
   return parts.map(
-    (part, index) =>
-      `#EXT-X-PART:DURATION=${formatDuration(part.duration)},URI="${prefix}${partName(sequence, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`,
+    (part, index) => `#EXT-X-PART:DURATION=${formatDuration(part.duration)},URI="${uri(sequence, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`,
   );
 }
 
@@ -36,10 +40,10 @@ function headLines(segment: Segment | OpenSegment): string[] {
   return lines;
 }
 
-function segmentLines(segment: Segment, prefix: string, partPrefix: string): string[] {
+function segmentLines(segment: Segment, prefix: string, partUri: PartUri): string[] {
   return [
     ...headLines(segment),
-    ...partLines(segment.sequence, segment.parts ?? [], partPrefix),
+    ...partLines(segment.sequence, segment.parts ?? [], partUri),
     `#EXTINF:${formatDuration(segment.duration)},`,
     `${prefix}${segment.name}`,
   ];
@@ -59,6 +63,8 @@ function lowLatencyLines(state: WindowState): string[] {
 export function renderPlaylist(state: WindowState, options: RenderOptions = {}): string {
   const prefix = options.segmentPrefix ?? 'segments/';
   const partPrefix = options.partPrefix ?? 'parts/';
+  const epoch = options.partEpoch;
+  const partUri: PartUri = (sequence, index) => partPrefix + (epoch === undefined ? partName(sequence, index) : partFileName(epoch, sequence, index));
   const target = state.targetDuration ?? state.config.targetDuration ?? options.emptyTargetDuration ?? 2;
   const lines = [
     '#EXTM3U',
@@ -70,11 +76,11 @@ export function renderPlaylist(state: WindowState, options: RenderOptions = {}):
   ];
   const lowLatency = lowLatencyLines(state);
   lines.push(...lowLatency);
-  for (const segment of state.segments) lines.push(...segmentLines(segment, prefix, partPrefix));
+  for (const segment of state.segments) lines.push(...segmentLines(segment, prefix, partUri));
   const open = state.open;
-  if (open && open.parts.length > 0) lines.push(...headLines(open), ...partLines(open.sequence, open.parts, partPrefix));
+  if (open && open.parts.length > 0) lines.push(...headLines(open), ...partLines(open.sequence, open.parts, partUri));
   const hint = lowLatency.length > 0 ? preloadHint(state) : undefined;
-  if (hint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partPrefix}${partName(hint.sequence, hint.index)}"`);
+  if (hint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(hint.sequence, hint.index)}"`);
   if (state.ended) lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
 }

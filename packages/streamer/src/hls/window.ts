@@ -93,6 +93,15 @@ export function partName(sequence: number, index: number): string {
   return `${sequence}.${index}.ts`;
 }
 
+/**
+ * A part's file name in its URL, `<epoch>.<sequence>.<index>.ts`: the epoch (random per streamer run)
+ * makes the URL name one set of bytes forever, though a restart or a wiped media folder reuses
+ * sequence numbers, so caches may keep parts as long as segments.
+ */
+export function partFileName(epoch: string, sequence: number, index: number): string {
+  return `${epoch}.${partName(sequence, index)}`;
+}
+
 export function createWindow(config: WindowConfig): WindowState {
   return {
     config,
@@ -182,7 +191,9 @@ export function addSegment(state: WindowState, input: SegmentInput, now: number)
   const retiredParts: RetiringSegment[] = [];
   const all = [...state.segments, segment].map((s, i, list) => {
     if (!s.parts || i >= list.length - PARTS_LISTED) return s;
-    retiredParts.push(...s.parts.map((_, index) => ({ name: partName(s.sequence, index), sequence: s.sequence, deleteAt: partsDeleteAt, part: true as const })));
+    retiredParts.push(
+      ...s.parts.map((_, index) => ({ name: partName(s.sequence, index), sequence: s.sequence, deleteAt: partsDeleteAt, part: true as const })),
+    );
     const { parts: _parts, ...whole } = s;
     return whole;
   });

@@ -3,10 +3,8 @@ import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Logger } from 'pino';
 import { isExpectedError } from '../errors.js';
-import type { LiveStream } from '../live-stream.js';
 import type { StreamerMetrics } from '../metrics.js';
-import type { MjpegHub } from '../mjpeg/hub.js';
-import type { Authorize } from './auth.js';
+import type { StreamRegistry } from '../streams/registry.js';
 import { errorBoundary } from './errors.js';
 import { metricsMiddleware, registerMetricsRoute } from './metrics.js';
 import { registerMjpegRoutes } from './mjpeg-route.js';
@@ -15,15 +13,18 @@ import { registerPlaylistRoute } from './playlist-route.js';
 import { registerPublishRoutes } from './publish-route.js';
 import { commonHeaders, type HeaderOptions } from './response-headers.js';
 import { registerSegmentRoute } from './segment-route.js';
+import { streamRoutes } from './stream-lookup.js';
+import { registerStreamsRoute } from './streams-route.js';
 import { registerVendorRoute, webrootFiles } from './static-route.js';
 import { uploadLimit } from './upload-limit.js';
 import { viewerAuth } from './viewer-auth.js';
+import { registerWhepRoutes, whepMethods } from './whep-route.js';
+import type { WebRtcSessions } from '../webrtc/sessions.js';
 
 export interface AppDependencies {
-  readonly live: LiveStream;
-  readonly mjpeg: MjpegHub;
+  /** Every stream: `default` at the original paths, each one (`default` too) under `/live/<name>/`. */
+  readonly streams: StreamRegistry;
   readonly logger: Logger;
-  readonly authorize: Authorize;
   /** Null disables CORS headers. */
   readonly corsOrigin: string | null;
   readonly webroot: string;
@@ -34,18 +35,24 @@ export interface AppDependencies {
   readonly viewerToken?: string | undefined;
   /** Publish uploads received at once. Default 8. */
   readonly maxUploads?: number | undefined;
+  /** WebRTC playback (WHEP at /whep); none: no WHEP routes. */
+  readonly webrtc?: WebRtcSessions | undefined;
 }
 
 // Errors of clients that went away mid-response: worth a debug line, not an alarm.
 const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 export function createApp(deps: AppDependencies): Koa {
-  const { live, logger, corsOrigin } = deps;
+  const { streams, logger, corsOrigin } = deps;
+  const { live } = streams.default;
   const headers: HeaderOptions = { corsOrigin };
   const app = new Koa();
 
   const decorate = (ctx: Context) => {
     ctx.set(commonHeaders(headers, ctx.method));
+    // A viewer page on another origin POSTs its offer and DELETEs its session: both are reads of the stream.
+    if (corsOrigin !== null && whepMethods(ctx.path) !== undefined)
+      ctx.set({ 'Access-Control-Allow-Origin': corsOrigin, 'Access-Control-Expose-Headers': 'Location' });
   };
 
   app.on('error', (error: NodeJS.ErrnoException, ctx?: Context) => {
@@ -55,15 +62,17 @@ export function createApp(deps: AppDependencies): Koa {
     else logger.error({ err: error, ...where }, 'request failed');
   });
 
-  if (deps.metrics) app.use(metricsMiddleware(deps.metrics, live));
+  if (deps.metrics) app.use(metricsMiddleware(deps.metrics, streams));
   app.use(errorBoundary(decorate));
   app.use(async (ctx, next) => {
     const started = performance.now();
     decorate(ctx);
     if (ctx.method === 'OPTIONS' && corsOrigin !== null) {
-      // Preflight for viewers on other origins: reading is all they may do.
-      ctx.set('Access-Control-Allow-Methods', 'GET, HEAD');
-      ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'Range');
+      // Preflight for viewers on other origins: reading (and WebRTC playback) is all they may do.
+      const whep = whepMethods(ctx.path);
+      ctx.set('Access-Control-Allow-Methods', whep ?? 'GET, HEAD');
+      ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || (whep ? 'Content-Type, Authorization' : 'Range'));
+      if (whep) ctx.set('Accept-Post', 'application/sdp');
       ctx.set('Access-Control-Max-Age', '600');
       ctx.status = 204;
       return;
@@ -72,7 +81,7 @@ export function createApp(deps: AppDependencies): Koa {
     logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
   });
 
-  app.use(viewerAuth(deps.viewerToken));
+  app.use(viewerAuth(deps.viewerToken, (name) => streams.get(name)?.viewerToken));
   app.use(uploadLimit(deps.maxUploads ?? 8));
 
   const router = new Router();
@@ -81,12 +90,16 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.body = live.health();
   });
   if (deps.metrics) registerMetricsRoute(router, deps.metrics);
-  registerPlaylistRoute(router, live, headers);
-  registerSegmentRoute(router, live, headers);
-  registerPartRoute(router, live, headers);
-  registerMjpegRoutes(router, deps.mjpeg);
+  for (const { prefix, pick } of streamRoutes(streams)) {
+    registerPlaylistRoute(router, pick, headers, prefix);
+    registerSegmentRoute(router, pick, headers, prefix);
+    registerPartRoute(router, pick, headers, prefix);
+    registerMjpegRoutes(router, pick, prefix);
+  }
+  registerStreamsRoute(router, { streams, metrics: deps.metrics, webrtc: deps.webrtc !== undefined });
   registerVendorRoute(router, deps.hlsJsFile);
-  registerPublishRoutes(router, { live, authorize: deps.authorize });
+  registerPublishRoutes(router, { streams });
+  if (deps.webrtc) for (const { prefix, pick } of streamRoutes(streams)) registerWhepRoutes(router, deps.webrtc, pick, prefix);
   app.use(router.routes());
   app.use(webrootFiles(deps.webroot));
   return app;

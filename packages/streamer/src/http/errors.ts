@@ -1,7 +1,14 @@
 // The one HTTP error boundary: expected errors become `{ error: { code, message } }` with their
 // status; anything else is a 500 with a generic message, reported through app.on('error').
 import type { Context, Middleware } from 'koa';
-import { AUTH_CHALLENGE, PUBLISH_ERRORS, TOO_MANY_UPLOADS_RETRY_AFTER_SECONDS, type PublishErrorCode } from '@hls-live/protocol';
+import {
+  AUTH_CHALLENGE,
+  PUBLISH_ERRORS,
+  TOO_MANY_UPLOADS_RETRY_AFTER_SECONDS,
+  WHEP_ERRORS,
+  WHEP_RETRY_AFTER_SECONDS,
+  type PublishErrorCode,
+} from '@hls-live/protocol';
 import { isExpectedError, type StreamerErrorCode } from '../errors.js';
 
 // The publish contract's statuses are the protocol package's; the rest are the streamer's own.
@@ -10,15 +17,18 @@ const PUBLISH_STATUS = Object.fromEntries(Object.entries(PUBLISH_ERRORS).map(([c
 // INVALID_OPTION is a startup error and never reaches a request.
 const STATUS: Record<Exclude<StreamerErrorCode, 'INVALID_OPTION'>, number> = {
   ...PUBLISH_STATUS,
+  ...WHEP_ERRORS,
   INVALID_PATH: 400,
   CLIENT_ABORTED: 400,
   NOT_FOUND: 404,
   SEGMENT_NOT_FOUND: 404,
+  STREAM_NOT_FOUND: 404,
   NO_FRAME: 404,
   // MJPEG frames arrive over a WebSocket and are refused with a close code (docs/PROTOCOL.md);
   // these statuses only keep the mapping total.
   INVALID_FRAME: 400,
   NOT_JPEG: 415,
+  INVALID_VIDEO: 400,
   // Low-Latency HLS (docs/PROTOCOL.md): parts and blocking playlist reload.
   PART_NOT_FOUND: 404,
   INVALID_BLOCKING_REQUEST: 400,
@@ -54,6 +64,7 @@ export function errorBoundary(decorate: (ctx: Context) => void): Middleware {
         ctx.body = { error: { code: error.code, message: error.message } };
         if (error.code === 'UNAUTHORIZED') ctx.set('WWW-Authenticate', AUTH_CHALLENGE);
         if (error.code === 'TOO_MANY_UPLOADS') ctx.set('Retry-After', String(TOO_MANY_UPLOADS_RETRY_AFTER_SECONDS));
+        if (status === 503 && error.code in WHEP_ERRORS) ctx.set('Retry-After', String(WHEP_RETRY_AFTER_SECONDS));
       } else {
         ctx.status = 500;
         ctx.body = { error: { code: 'INTERNAL', message: 'The streamer failed to handle this request; see its log.' } };

@@ -8,17 +8,20 @@
 // refusals included, falls through to Koa's routes. Both build their headers with
 // response-headers.ts and check the token with viewer-auth.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LiveStream } from '../live-stream.js';
+import { isStreamName, LIVE_PREFIX } from '@hls-live/protocol';
 import type { StreamerMetrics } from '../metrics.js';
+import type { NamedStream } from '../streams/named-stream.js';
+import type { StreamRegistry } from '../streams/registry.js';
 import { viewerKey } from './metrics.js';
-import { holdMs, PART_PATH } from './part-route.js';
+import { parsePart } from './part-route.js';
 import { PLAYLIST_PATH } from './playlist-route.js';
 import { createExpires, identityBody } from './response-cache.js';
 import { type HeaderOptions, partHeaders, playlistHeaders, type ResponseHeaders, SEGMENT_MAX_AGE_SECONDS, segmentHeaders } from './response-headers.js';
-import { createViewerCheck } from './viewer-auth.js';
+import { createViewerCheck, streamCookieName, type ViewerCheck } from './viewer-auth.js';
 
 export interface FastPathOptions {
-  readonly live: LiveStream;
+  /** `default` answers the original paths, the others `/live/<name>/...`. */
+  readonly streams: Pick<StreamRegistry, 'default' | 'get'>;
   /** Null sends no CORS header. */
   readonly corsOrigin: string | null;
   /** When set, only requests carrying it (cookie or Bearer) are answered here; the rest go to Koa. */
@@ -42,7 +45,7 @@ function wantsGzip(acceptEncoding: string | undefined): boolean | undefined {
   return acceptEncoding.includes('gzip') || acceptEncoding.includes('*');
 }
 
-/** The last headers made by `build`, made again only when `key` changes (the Expires second, a part max-age). */
+/** The last headers made by `build`, made again only when `key` changes (the Expires second). */
 function memo<K>(build: (key: K) => ResponseHeaders): (key: K) => ResponseHeaders {
   let last: K | undefined;
   let value: ResponseHeaders | undefined;
@@ -56,14 +59,25 @@ function memo<K>(build: (key: K) => ResponseHeaders): (key: K) => ResponseHeader
 }
 
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { live, metrics } = options;
+  const { metrics } = options;
   const headers: HeaderOptions = { corsOrigin: options.corsOrigin };
   const expires = createExpires(SEGMENT_MAX_AGE_SECONDS, options.now);
   const playlistIdentity = playlistHeaders(headers, false);
   const playlistGzip = playlistHeaders(headers, true);
   const segment = memo((date: string) => segmentHeaders(headers, date));
-  const part = memo((maxAge: number) => partHeaders(headers, maxAge));
-  const viewer = options.viewerToken === undefined ? undefined : createViewerCheck(options.viewerToken);
+  const part = partHeaders(headers);
+  // A stream with its own viewer token (--config) is read with it (its own cookie) or with the global one.
+  const global = options.viewerToken === undefined ? undefined : createViewerCheck(options.viewerToken);
+  const own = new Map<NamedStream, { token: string; check: ViewerCheck }>();
+  const viewerOf = (stream: NamedStream) => {
+    if (stream.viewerToken === undefined) return global && [global];
+    let entry = own.get(stream);
+    if (entry?.token !== stream.viewerToken) {
+      entry = { token: stream.viewerToken, check: createViewerCheck(stream.viewerToken, streamCookieName(stream.name)) };
+      own.set(stream, entry);
+    }
+    return global ? [entry.check, global] : [entry.check];
+  };
 
   const send = (req: IncomingMessage, res: ServerResponse, headers: ResponseHeaders, body: Buffer) => {
     // Headers are set one by one: writeHead(status, object) would merge into a fresh object anyway.
@@ -76,19 +90,33 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const url = req.url ?? '';
+    let url = req.url ?? '';
+    let stream: NamedStream | undefined = options.streams.default;
+    // `/live/<name>/stream.m3u8` is `<name>`'s `/stream.m3u8`; an unknown or bad name is Koa's (404, 400).
+    if (url.startsWith(LIVE_PREFIX)) {
+      const slash = url.indexOf('/', LIVE_PREFIX.length);
+      const name = slash === -1 ? '' : url.slice(LIVE_PREFIX.length, slash);
+      stream = isStreamName(name) ? options.streams.get(name) : undefined;
+      if (!stream) return false;
+      url = url.slice(slash);
+    }
+    const { live } = stream;
     const playlistPath = url === PLAYLIST_PATH;
     if (!playlistPath && !url.startsWith(SEGMENTS_PREFIX) && !url.startsWith(PARTS_PREFIX)) return false;
     // Without the token Koa answers (401, or the cookie set from `?token=`).
-    if (viewer && !viewer.check({ cookie: req.headers.cookie, authorization: req.headers.authorization })) return false;
+    const viewers = viewerOf(stream);
+    if (viewers && !viewers.some((viewer) => viewer.check({ cookie: req.headers.cookie, authorization: req.headers.authorization }))) return false;
+    stream.watch.touch();
     if (playlistPath) {
       const gzip = wantsGzip(req.headers['accept-encoding']);
       if (gzip === undefined) return false;
+      // A stream starting on demand holds its first playlist request: Koa's route does.
+      if (stream.waking() !== undefined) return false;
       const playlist = live.playlist();
       send(req, res, gzip ? playlistGzip : playlistIdentity, gzip ? playlist.gzip : identityBody(playlist));
       if (metrics) {
-        metrics.playlist(200);
-        metrics.viewer(viewerKey(req.socket.remoteAddress, req.headers['user-agent']));
+        metrics.playlist(200, stream.name);
+        metrics.viewer(viewerKey(req.socket.remoteAddress, req.headers['user-agent']), stream.name);
       }
       return true;
     }
@@ -99,15 +127,15 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const bytes = live.segment(name);
       if (!bytes) return false;
       send(req, res, segment(expires()), bytes);
-      metrics?.segment(200, bytes.length);
+      metrics?.segment(200, bytes.length, stream.name);
       return true;
     }
     if (url.startsWith(PARTS_PREFIX)) {
       // A part not there yet may be the hinted one, which Koa holds until it arrives.
-      const m = PART_PATH.exec(url.slice(PARTS_PREFIX.length));
-      const bytes = m ? live.part(Number(m[1]), Number(m[2])) : undefined;
+      const named = parsePart(live, url.slice(PARTS_PREFIX.length));
+      const bytes = named ? live.part(named.sequence, named.index) : undefined;
       if (!bytes) return false;
-      send(req, res, part(Math.round(holdMs(live.state()) / 1000)), bytes);
+      send(req, res, part, bytes);
       return true;
     }
     return false;

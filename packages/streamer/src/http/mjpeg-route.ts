@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import { StreamerError } from '../errors.js';
 import { CONTENT_TYPE } from '../mjpeg/frame.js';
-import type { MjpegHub } from '../mjpeg/hub.js';
+import type { PickStream } from './stream-lookup.js';
 
 const NO_CACHE = {
   'Cache-Control': 'no-cache, no-store, must-revalidate',
@@ -11,8 +11,9 @@ const NO_CACHE = {
   Expires: '0',
 };
 
-export function registerMjpegRoutes(router: Router, hub: MjpegHub): void {
-  router.get('/mjpeg', (ctx) => {
+export function registerMjpegRoutes(router: Router, pick: PickStream, prefix = ''): void {
+  router.get(`${prefix}/mjpeg`, (ctx) => {
+    const hub = pick(ctx).mjpeg;
     ctx.set(NO_CACHE);
     ctx.set('Content-Type', CONTENT_TYPE);
     // Proxies such as nginx must pass parts through as they come.
@@ -25,8 +26,8 @@ export function registerMjpegRoutes(router: Router, hub: MjpegHub): void {
     hub.addViewer(ctx.res);
   });
 
-  router.get('/snapshot.jpg', async (ctx) => {
-    const frame = await hub.snapshot();
+  router.get(`${prefix}/snapshot.jpg`, async (ctx) => {
+    const frame = await pick(ctx).mjpeg.snapshot();
     if (!frame) throw new StreamerError('NO_FRAME', 'No MJPEG frame yet: no publisher has sent one since the streamer started.');
     ctx.set(NO_CACHE);
     ctx.set('X-Capture-Time', String(Math.round(frame.captureTime)));

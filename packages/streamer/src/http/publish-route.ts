@@ -2,13 +2,20 @@
 // before the live stream is touched, so a refused request changes nothing.
 import type { IncomingMessage } from 'node:http';
 import type Router from '@koa/router';
-import { PUBLISH_END_PATH, PUBLISH_PREFIX, parsePartHeaders, parsePublishHeaders, parsePublishPath, parseSessionHeader } from '@hls-live/protocol';
-import type { LiveStream } from '../live-stream.js';
-import type { Authorize } from './auth.js';
+import {
+  PUBLISH_END_PATH,
+  PUBLISH_PREFIX,
+  parsePartHeaders,
+  parsePublishHeaders,
+  parsePublishPath,
+  parseSessionHeader,
+  parseStreamHeader,
+} from '@hls-live/protocol';
+import type { StreamRegistry } from '../streams/registry.js';
 
 export interface PublishRouteOptions {
-  readonly live: LiveStream;
-  readonly authorize: Authorize;
+  /** The stream of a request is its `X-Stream` header's (`default` without one); each checks its own publish token. */
+  readonly streams: Pick<StreamRegistry, 'get' | 'open' | 'authorize'>;
   /** How long a refused upload may keep sending before its connection is cut. */
   readonly discardMs?: number;
 }
@@ -29,26 +36,44 @@ function contentLength(req: IncomingMessage): number | undefined {
 }
 
 export function registerPublishRoutes(router: Router, options: PublishRouteOptions): void {
-  const { live, authorize } = options;
+  const { streams } = options;
   const discardMs = options.discardMs ?? 2000;
 
   router.post(PUBLISH_END_PATH, (ctx) => {
-    authorize(ctx.get('Authorization') || undefined);
+    const name = parseStreamHeader(ctx.req.headers);
+    streams.authorize(name, ctx.get('Authorization') || undefined);
+    const stream = streams.get(name);
     parseSessionHeader(ctx.req.headers);
-    ctx.body = live.end();
+    if (!stream) {
+      ctx.body = { sequence: null, ended: true };
+      return;
+    }
+    stream.active();
+    ctx.body = stream.live.end();
   });
 
   router.post(`${PUBLISH_PREFIX}*rest`, async (ctx) => {
     try {
-      authorize(ctx.get('Authorization') || undefined);
+      // Every check of the request runs before a new stream is created for it.
+      const streamName = parseStreamHeader(ctx.req.headers);
+      streams.authorize(streamName, ctx.get('Authorization') || undefined);
       const { name, duration } = parsePublishPath(ctx.path.slice(PUBLISH_PREFIX.length));
       const headers = parsePublishHeaders(ctx.req.headers, duration, Date.now());
       const part = parsePartHeaders(ctx.req.headers);
+      const stream = await streams.open(streamName);
+      stream.active();
+      const { live } = stream;
       if (part) {
         // A Low-Latency HLS part of segment `name` (X-Part-Index): listed at once, the segment when it closes.
         const result = await live.publishPart({ segment: name, duration, ...headers, ...part }, ctx.req, contentLength(ctx.req));
         ctx.status = 201;
-        ctx.body = { sequence: result.sequence, part: result.index, file: name, duration, closed: result.closed.map((s) => ({ sequence: s.sequence, file: s.name, duration: s.duration })) };
+        ctx.body = {
+          sequence: result.sequence,
+          part: result.index,
+          file: name,
+          duration,
+          closed: result.closed.map((s) => ({ sequence: s.sequence, file: s.name, duration: s.duration })),
+        };
         return;
       }
       const segment = await live.publish({ name, duration, ...headers }, ctx.req, contentLength(ctx.req));

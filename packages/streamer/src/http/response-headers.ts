@@ -44,11 +44,11 @@ export function segmentHeaders(options: HeaderOptions, expires: string): Respons
   };
 }
 
-/** A Low-Latency HLS part: it never changes, but its URL is only unique within one streamer run (sequence numbers). */
-export function partHeaders(options: HeaderOptions, maxAgeSeconds: number): ResponseHeaders {
+/** A Low-Latency HLS part: immutable like a segment, its URL carries the run's epoch so it names one set of bytes forever. */
+export function partHeaders(options: HeaderOptions): ResponseHeaders {
   return {
     ...commonHeaders(options, 'GET'),
     'Content-Type': 'video/mp2t',
-    'Cache-Control': `public, max-age=${maxAgeSeconds}`,
+    'Cache-Control': `public, max-age=${SEGMENT_MAX_AGE_SECONDS}, immutable`,
   };
 }

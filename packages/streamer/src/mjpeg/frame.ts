@@ -16,7 +16,10 @@ export type IngestFrame = FrameMessage<Buffer>;
 
 /** One multipart part, built once per frame and shared by every viewer; `jpeg` is a view into it. */
 export function renderPart(frame: IngestFrame): { part: Buffer; jpeg: Buffer } {
-  const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\nX-Capture-Time: ${Math.round(frame.captureTime)}\r\n\r\n`, 'latin1');
+  const head = Buffer.from(
+    `Content-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\nX-Capture-Time: ${Math.round(frame.captureTime)}\r\n\r\n`,
+    'latin1',
+  );
   const part = Buffer.concat([head, frame.jpeg, TRAILER]);
   return { part, jpeg: part.subarray(head.length, head.length + frame.jpeg.length) };
 }

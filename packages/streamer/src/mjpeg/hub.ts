@@ -167,7 +167,12 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
     },
 
     stats: () => ({
-      viewers: viewers.size, frames: seq, sent, skipped, demand, publisher,
+      viewers: viewers.size,
+      frames: seq,
+      sent,
+      skipped,
+      demand,
+      publisher,
       buffered: [...viewers].map((v) => v.res.writableLength),
       behind: [...viewers].map((v) => (latest?.seq ?? 0) - v.sentSeq),
     }),

@@ -32,7 +32,9 @@ export interface MediaDir {
 const TEMP = /^\..+\.tmp$/;
 
 function tooLarge(max: number): StreamerError {
-  return new StreamerError('BODY_TOO_LARGE', `Segment is over the limit of ${max} bytes; raise --max-segment-bytes or send shorter segments.`, { maxSegmentBytes: max });
+  return new StreamerError('BODY_TOO_LARGE', `Segment is over the limit of ${max} bytes; raise --max-segment-bytes or send shorter segments.`, {
+    maxSegmentBytes: max,
+  });
 }
 
 function notTs(reason: string): StreamerError {

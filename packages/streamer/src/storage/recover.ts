@@ -57,7 +57,13 @@ export async function recoverMedia(options: RecoverOptions): Promise<Recovered> 
   await Promise.all(orphans.map((name) => rm(join(media.dir, name), { force: true })));
   if (state) {
     logger.info(
-      { segments: state.segments.length, retiring: state.retiring.length, mediaSequence: state.mediaSequence, nextSequence: state.nextSequence, orphansDeleted: orphans.length },
+      {
+        segments: state.segments.length,
+        retiring: state.retiring.length,
+        mediaSequence: state.mediaSequence,
+        nextSequence: state.nextSequence,
+        orphansDeleted: orphans.length,
+      },
       'window restored from the media folder',
     );
   } else if (orphans.length) {

@@ -13,8 +13,19 @@ const run = promisify(execFile);
 /** `count` different JPEGs of `size` (testsrc2 frames), `quality` as ffmpeg's -q:v. */
 export async function makeJpegs(dir: string, count: number, size = '320x240', quality = 5): Promise<Buffer[]> {
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=10`,
-    '-frames:v', String(count), '-q:v', String(quality), join(dir, `jpeg-${size}-q${quality}-%04d.jpg`),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=10`,
+    '-frames:v',
+    String(count),
+    '-q:v',
+    String(quality),
+    join(dir, `jpeg-${size}-q${quality}-%04d.jpg`),
   ]);
   const names = (await readdir(dir)).filter((n) => n.startsWith(`jpeg-${size}-q${quality}-`)).sort();
   return Promise.all(names.map((n) => readFile(join(dir, n))));
@@ -42,7 +53,9 @@ export function connectPublisher(port: number, token?: string): Promise<Publishe
     ws.once('error', reject);
     ws.once('open', () =>
       resolve({
-        ws, demands, closed,
+        ws,
+        demands,
+        closed,
         send: (jpeg, captureTime = Date.now()) =>
           new Promise<void>((done, fail) => ws.send(encodeFrameMessage(captureTime, jpeg), (error) => (error ? fail(error) : done()))),
         async close() {
@@ -81,7 +94,10 @@ export function createMultipartParser(boundary: string, onPart: (part: Part) => 
       const headEnd = pending.indexOf('\r\n\r\n', start + marker.length);
       if (headEnd < 0) return;
       const headers: Record<string, string> = {};
-      for (const line of pending.subarray(start + marker.length, headEnd).toString('latin1').split('\r\n')) {
+      for (const line of pending
+        .subarray(start + marker.length, headEnd)
+        .toString('latin1')
+        .split('\r\n')) {
         const colon = line.indexOf(':');
         headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
@@ -101,7 +117,9 @@ export function openViewer(port: number, path = '/mjpeg'): Promise<MjpegViewer> 
     const req = request({ host: '127.0.0.1', port, path }, (res) => {
       const boundary = /boundary=([^;]+)/.exec(res.headers['content-type'] ?? '')?.[1] ?? '';
       const viewer: MjpegViewer = {
-        res, parts: [], bytes: 0,
+        res,
+        parts: [],
+        bytes: 0,
         async waitForParts(count, timeoutMs = 10_000) {
           const deadline = Date.now() + timeoutMs;
           while (viewer.parts.length < count) {

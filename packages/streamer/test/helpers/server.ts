@@ -89,10 +89,13 @@ export interface Publish {
   readonly pdt?: string;
   readonly target?: string;
   readonly token?: string;
+  /** Sent as `X-Stream`; none publishes `default`. */
+  readonly stream?: string;
 }
 
 export function publish(port: number, p: Publish): Promise<RawResponse> {
   const headers: Record<string, string> = { 'Content-Type': 'video/mp2t', 'X-Publisher-Session': p.session ?? 'session-a' };
+  if (p.stream !== undefined) headers['X-Stream'] = p.stream;
   if (p.pdt !== undefined) headers['X-Program-Date-Time'] = p.pdt;
   if (p.target !== undefined) headers['X-Target-Duration'] = p.target;
   if (p.token !== undefined) headers.Authorization = `Bearer ${p.token}`;
@@ -107,27 +110,33 @@ export interface PublishPart {
   /** The last part of its segment. */
   readonly last?: boolean;
   readonly token?: string;
+  readonly stream?: string;
 }
 
 /** A Low-Latency HLS part of 0.2 s (1 s segments); the first of a segment is independent. */
 export function publishPart(port: number, p: PublishPart): Promise<RawResponse> {
   const headers: Record<string, string> = {
-    'Content-Type': 'video/mp2t', 'X-Publisher-Session': 'session-a', 'X-Target-Duration': '1',
-    'X-Part-Index': String(p.index), 'X-Part-Target': '0.2', 'X-Independent': p.index === 0 ? '1' : '0',
+    'Content-Type': 'video/mp2t',
+    'X-Publisher-Session': 'session-a',
+    'X-Target-Duration': '1',
+    'X-Part-Index': String(p.index),
+    'X-Part-Target': '0.2',
+    'X-Independent': p.index === 0 ? '1' : '0',
     ...(p.last ? { 'X-Segment-End': '1' } : {}),
+    ...(p.stream !== undefined ? { 'X-Stream': p.stream } : {}),
   };
   if (p.token !== undefined) headers.Authorization = `Bearer ${p.token}`;
   return raw(port, { method: 'POST', path: `/publish/${p.segment}/0.2`, headers, body: p.body });
 }
 
-export function endStream(port: number, token?: string): Promise<RawResponse> {
-  const headers: Record<string, string> = { 'X-Publisher-Session': 'session-a' };
+export function endStream(port: number, token?: string, stream?: string): Promise<RawResponse> {
+  const headers: Record<string, string> = { 'X-Publisher-Session': 'session-a', ...(stream !== undefined ? { 'X-Stream': stream } : {}) };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;
   return raw(port, { method: 'POST', path: '/publish/end', headers });
 }
 
-export async function playlistText(port: number): Promise<string> {
-  return (await raw(port, { path: '/stream.m3u8' })).body.toString();
+export async function playlistText(port: number, stream?: string): Promise<string> {
+  return (await raw(port, { path: stream === undefined ? '/stream.m3u8' : `/live/${stream}/stream.m3u8` })).body.toString();
 }
 
 /** Every entry below `dir`, recursively, as relative paths. */

@@ -5,7 +5,10 @@ describe('parseBlockingQuery (RFC 8216bis 6.2.5.2)', () => {
   it.each([
     [{}, undefined],
     [{ _HLS_msn: '12' }, { msn: 12, part: undefined }],
-    [{ _HLS_msn: '12', _HLS_part: '0' }, { msn: 12, part: 0 }],
+    [
+      { _HLS_msn: '12', _HLS_part: '0' },
+      { msn: 12, part: 0 },
+    ],
   ])('reads %j', (query, expected) => {
     expect(parseBlockingQuery(query)).toEqual(expected);
   });

@@ -12,8 +12,16 @@ const PARTS = 4;
 // Segment `s`, part `i` of a stream cut into 1 s segments of four 0.25 s parts.
 function part(s: number, i: number, extra: Partial<PartInput> = {}): PartInput {
   return {
-    segment: `a-${s}.ts`, index: i, duration: 0.25, independent: i === 0, end: i === PARTS - 1, sessionId: 'a',
-    programDateTime: T0 + s * 1000 + i * 250, declaredTarget: 1, declaredPartTarget: 0.25, ...extra,
+    segment: `a-${s}.ts`,
+    index: i,
+    duration: 0.25,
+    independent: i === 0,
+    end: i === PARTS - 1,
+    sessionId: 'a',
+    programDateTime: T0 + s * 1000 + i * 250,
+    declaredTarget: 1,
+    declaredPartTarget: 0.25,
+    ...extra,
   };
 }
 
@@ -34,9 +42,9 @@ function parse(text: string): MediaPlaylist {
 describe('Low-Latency HLS playlist', () => {
   beforeAll(() => HLS.setOptions({ strictMode: true }));
 
-  it('lists parts of the last two segments and of the open one, with a preload hint for the next part', () => {
+  it("lists parts of the last two segments and of the open one, with a preload hint for the next part, under the run's epoch", () => {
     const state = feed(createWindow({ size: 5 }), [...segmentParts(0), ...segmentParts(1), ...segmentParts(2), ...segmentParts(3, 2)]);
-    const text = renderPlaylist(state);
+    const text = renderPlaylist(state, { partEpoch: 'a1b2c3d4' });
     expect(text).toBe(
       [
         '#EXTM3U',
@@ -50,23 +58,23 @@ describe('Low-Latency HLS playlist', () => {
         '#EXTINF:1.000,',
         'segments/a-0.ts',
         '#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:01.000Z',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/1.0.ts",INDEPENDENT=YES',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/1.1.ts"',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/1.2.ts"',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/1.3.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.1.0.ts",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.1.1.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.1.2.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.1.3.ts"',
         '#EXTINF:1.000,',
         'segments/a-1.ts',
         '#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:02.000Z',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/2.0.ts",INDEPENDENT=YES',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/2.1.ts"',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/2.2.ts"',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/2.3.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.2.0.ts",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.2.1.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.2.2.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.2.3.ts"',
         '#EXTINF:1.000,',
         'segments/a-2.ts',
         '#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:03.000Z',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/3.0.ts",INDEPENDENT=YES',
-        '#EXT-X-PART:DURATION=0.250,URI="parts/3.1.ts"',
-        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/3.2.ts"',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.3.0.ts",INDEPENDENT=YES',
+        '#EXT-X-PART:DURATION=0.250,URI="parts/a1b2c3d4.3.1.ts"',
+        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/a1b2c3d4.3.2.ts"',
         '',
       ].join('\n'),
     );
@@ -81,7 +89,9 @@ describe('Low-Latency HLS playlist', () => {
       ['', undefined, 3],
     ]);
     expect(parsed.segments.at(-1)!.parts.map((p) => [p.uri, p.independent ?? false, p.hint ?? false])).toEqual([
-      ['parts/3.0.ts', true, false], ['parts/3.1.ts', false, false], ['parts/3.2.ts', false, true],
+      ['parts/a1b2c3d4.3.0.ts', true, false],
+      ['parts/a1b2c3d4.3.1.ts', false, false],
+      ['parts/a1b2c3d4.3.2.ts', false, true],
     ]);
     // Parts that slid out are kept fetchable for three target durations.
     expect(state.retiring).toEqual([0, 1, 2, 3].map((i) => ({ name: `0.${i}.ts`, sequence: 0, deleteAt: T0 + 3000, part: true })));
@@ -100,10 +110,12 @@ describe('Low-Latency HLS playlist', () => {
 
   it('keeps the classic playlist byte for byte when no part was ever published', () => {
     const state = addSegment(createWindow({ size: 3 }), { name: 'x.ts', duration: 2, sessionId: 'a', programDateTime: T0, declaredTarget: 2 }, T0).state;
-    expect(renderPlaylist(state)).toBe('#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:00.000Z\n#EXTINF:2.000,\nsegments/x.ts\n');
+    expect(renderPlaylist(state)).toBe(
+      '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:00.000Z\n#EXTINF:2.000,\nsegments/x.ts\n',
+    );
   });
 
-  it('builds the segment from its parts: exact duration, the first part\'s date-time, a discontinuity for a new session', () => {
+  it("builds the segment from its parts: exact duration, the first part's date-time, a discontinuity for a new session", () => {
     let state = feed(createWindow({ size: 5 }), segmentParts(0));
     state = feed(state, [part(1, 0, { sessionId: 'b' }), part(1, 1, { sessionId: 'b', duration: 0.15, end: true })]);
     expect(state.segments[1]).toMatchObject({ name: 'a-1.ts', sequence: 1, duration: 0.4, programDateTime: T0 + 1000, discontinuity: true });

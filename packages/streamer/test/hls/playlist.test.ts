@@ -62,7 +62,9 @@ describe('renderPlaylist', () => {
   it('tags a new session with a discontinuity and keeps the discontinuity sequence right as it slides out', () => {
     let state = build(3, [input(0), input(1), input(2, { sessionId: 'b' })]);
     expect(renderPlaylist(state)).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:00.000Z');
-    expect(renderPlaylist(state)).toContain('segments/a-1.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:04.000Z\n#EXTINF:2.000,\nsegments/a-2.ts');
+    expect(renderPlaylist(state)).toContain(
+      'segments/a-1.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2024-05-01T10:00:04.000Z\n#EXTINF:2.000,\nsegments/a-2.ts',
+    );
     let parsed = parse(renderPlaylist(state));
     expect(parsed.segments.map((s) => s.discontinuitySequence)).toEqual([0, 0, 1]);
 
@@ -93,7 +95,10 @@ describe('renderPlaylist', () => {
 
   it('keeps every rounded EXTINF within the target duration, per the independent parser', () => {
     const durations = [1.5, 2.4, 2.49, 0.1, 2.0004, 1.999];
-    const state = build(10, durations.map((duration, i) => input(i, { duration })));
+    const state = build(
+      10,
+      durations.map((duration, i) => input(i, { duration })),
+    );
     const parsed = parse(renderPlaylist(state));
     expect(parsed.targetDuration).toBe(2);
     for (const s of parsed.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(parsed.targetDuration);

@@ -3,7 +3,13 @@ import { parseSavedState, referencedNames, restoreWindow, SavedStateError } from
 import { addSegment, createWindow, type SegmentInput, type WindowState } from '../../src/hls/window.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
-const input = (i: number, sessionId = 'a'): SegmentInput => ({ name: `${sessionId}-${i}.ts`, duration: 2, sessionId, programDateTime: T0 + i * 2000, declaredTarget: 2 });
+const input = (i: number, sessionId = 'a'): SegmentInput => ({
+  name: `${sessionId}-${i}.ts`,
+  duration: 2,
+  sessionId,
+  programDateTime: T0 + i * 2000,
+  declaredTarget: 2,
+});
 
 function grown(count: number, size = 3): WindowState {
   let state = createWindow({ size });

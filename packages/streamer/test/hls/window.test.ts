@@ -23,7 +23,10 @@ function addAll(state: WindowState, inputs: SegmentInput[], now = T0): WindowSta
 
 describe('window', () => {
   it('keeps the last `size` segments and moves the media sequence with them', () => {
-    const state = addAll(createWindow({ size: 3 }), [0, 1, 2, 3, 4].map((i) => input(i)));
+    const state = addAll(
+      createWindow({ size: 3 }),
+      [0, 1, 2, 3, 4].map((i) => input(i)),
+    );
     expect(state.segments.map((s) => s.sequence)).toEqual([2, 3, 4]);
     expect(state.mediaSequence).toBe(2);
     expect(state.nextSequence).toBe(5);
@@ -31,9 +34,15 @@ describe('window', () => {
   });
 
   it('never reuses a media sequence number, not even after end and a new stream', () => {
-    let state = addAll(createWindow({ size: 2 }), [0, 1, 2].map((i) => input(i)));
+    let state = addAll(
+      createWindow({ size: 2 }),
+      [0, 1, 2].map((i) => input(i)),
+    );
     state = endStream(state);
-    state = addAll(state, [0, 1].map((i) => input(i, { name: `b-${i}.ts`, sessionId: 'b' })));
+    state = addAll(
+      state,
+      [0, 1].map((i) => input(i, { name: `b-${i}.ts`, sessionId: 'b' })),
+    );
     expect(state.segments.map((s) => s.sequence)).toEqual([3, 4]);
     expect(state.mediaSequence).toBe(3);
   });

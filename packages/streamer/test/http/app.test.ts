@@ -160,7 +160,11 @@ describe('a live stream over HTTP', () => {
     for (const path of ['/stream.m3u8', '/healthz', '/segments/none.ts']) {
       expect((await raw(s.port, { path })).headers['access-control-allow-origin']).toBe(expected);
     }
-    const preflight = await raw(s.port, { method: 'OPTIONS', path: '/stream.m3u8', headers: { Origin: 'https://viewer.example', 'Access-Control-Request-Method': 'GET' } });
+    const preflight = await raw(s.port, {
+      method: 'OPTIONS',
+      path: '/stream.m3u8',
+      headers: { Origin: 'https://viewer.example', 'Access-Control-Request-Method': 'GET' },
+    });
     if (expected) {
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-methods']).toBe('GET, HEAD');
@@ -172,7 +176,11 @@ describe('a live stream over HTTP', () => {
 
   it('answers unknown paths and methods with JSON 404', async () => {
     const s = await server();
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/stream.m3u8'], ['DELETE', '/segments/a.ts']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['POST', '/stream.m3u8'],
+      ['DELETE', '/segments/a.ts'],
+    ] as const) {
       const res = await raw(s.port, { method, path });
       expect(res.status).toBe(404);
       expect(res.json().error.code).toBe('NOT_FOUND');

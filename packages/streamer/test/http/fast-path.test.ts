@@ -24,8 +24,16 @@ beforeAll(async () => {
 afterAll(() => fixtures.remove());
 
 const HEADERS = [
-  'content-type', 'content-length', 'content-encoding', 'cache-control', 'pragma', 'expires', 'vary',
-  'x-content-type-options', 'access-control-allow-origin', 'set-cookie',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'cache-control',
+  'pragma',
+  'expires',
+  'vary',
+  'x-content-type-options',
+  'access-control-allow-origin',
+  'set-cookie',
 ];
 const pick = (res: RawResponse) => Object.fromEntries(HEADERS.map((h) => [h, res.headers[h]]));
 
@@ -36,7 +44,10 @@ async function setUp(options: StreamerOptions): Promise<{ s: TestServer; fastPor
   expect((await publishPart(s.port, { segment: 'll-1.ts', index: 0, body: chunks[1]! })).status).toBe(201);
   expect((await publishPart(s.port, { segment: 'll-1.ts', index: 1, body: chunks[2]!, last: true })).status).toBe(201);
   expect((await publishPart(s.port, { segment: 'll-2.ts', index: 0, body: chunks[3]! })).status).toBe(201);
-  const fast = createFastPath({ live: s.streamer.live, corsOrigin: s.streamer.options.corsOrigin, viewerToken: s.streamer.options.viewerToken });
+  // A named stream, answered under /live/cam/ from its own window.
+  expect((await publish(s.port, { name: NAME, duration: 0.2, body: chunks[1]!, pdt: '2024-05-01T10:00:00.000Z', stream: 'cam' })).status).toBe(201);
+  expect((await publishPart(s.port, { segment: 'll-1.ts', index: 0, body: chunks[2]!, stream: 'cam' })).status).toBe(201);
+  const fast = createFastPath({ streams: s.streamer.streams, corsOrigin: s.streamer.options.corsOrigin, viewerToken: s.streamer.options.viewerToken });
   const bare: Server = createServer((req, res) => {
     if (fast(req, res)) return;
     res.statusCode = 599;
@@ -67,8 +78,13 @@ const PATHS: [string, string, Record<string, string>][] = [
   ['playlist gzip', '/stream.m3u8', { 'Accept-Encoding': 'gzip, deflate' }],
   ['segment', `/segments/${NAME}`, {}],
   ['segment built from parts', '/segments/ll-1.ts', {}],
-  ['part of a closed segment', '/parts/1.1.ts', {}],
-  ['part of the open segment', '/parts/2.0.ts', {}],
+  ['part of a closed segment', '/parts/<epoch>.1.1.ts', {}],
+  ['part of the open segment', '/parts/<epoch>.2.0.ts', {}],
+  ['named stream playlist', '/live/cam/stream.m3u8', {}],
+  ['named stream playlist gzip', '/live/cam/stream.m3u8', { 'Accept-Encoding': 'gzip' }],
+  ['named stream segment', `/live/cam/segments/${NAME}`, {}],
+  ['named stream part', '/live/cam/parts/<cam>.1.0.ts', {}],
+  ['default under /live/', '/live/default/stream.m3u8', {}],
 ];
 
 describe.each(CONFIGS)('fast path with %s', (_label, options, credentials) => {
@@ -82,10 +98,14 @@ describe.each(CONFIGS)('fast path with %s', (_label, options, credentials) => {
     }
   });
   afterAll(() => setup.close());
+  // Part URLs carry each stream's epoch (random per run): filled in once the streams exist.
+  const at = (path: string) =>
+    path.replace('<epoch>', setup.s.streamer.live.partEpoch).replace('<cam>', setup.s.streamer.streams.get('cam')?.live.partEpoch ?? '');
 
   for (const how of credentials) {
     it.each(PATHS)(`answers the %s as Koa does (GET and HEAD, credentials: ${how})`, async (_what, path, headers) => {
       for (const method of ['GET', 'HEAD']) {
+        path = at(path);
         const sent = { ...headers, ...auth[how] };
         const fast = await raw(setup.fastPort, { method, path, headers: sent });
         const koa = await raw(setup.s.port, { method, path: `${path}?via=koa`, headers: sent });
@@ -105,7 +125,7 @@ describe.each(CONFIGS)('fast path with %s', (_label, options, credentials) => {
     const res = await raw(setup.fastPort, { path: '/stream.m3u8', headers: { 'Accept-Encoding': 'gzip', ...auth[credentials.at(-1)!] } });
     const text = gunzipSync(res.body).toString();
     expect(text).toContain(`segments/${NAME}`);
-    expect(text).toContain('URI="parts/2.0.ts"');
+    expect(text).toContain(`URI="parts/${at('<epoch>.2.0.ts')}"`);
     expect((await raw(setup.fastPort, { path: `/segments/${NAME}`, headers: auth[credentials.at(-1)!] })).body.equals(chunks[0]!)).toBe(true);
   });
 
@@ -114,10 +134,16 @@ describe.each(CONFIGS)('fast path with %s', (_label, options, credentials) => {
     ['a missing segment', '/segments/nope.ts', {}, 404],
     ['an encoded name', '/segments/%2e%2e%2fx.ts', {}, 404],
     ['a Range request', `/segments/${NAME}`, { Range: 'bytes=0-99' }, 200],
-    ['a missing part', '/parts/9.0.ts', {}, 404],
+    ['a missing part', '/parts/<epoch>.9.0.ts', {}, 404],
+    ['a part without the epoch', '/parts/1.1.ts', {}, 404],
+    ['a part of another run', '/parts/0badcafe.1.1.ts', {}, 404],
+    ['an unknown stream', '/live/nobody/stream.m3u8', {}, 404],
+    ['a bad stream name', '/live/No%20Body/stream.m3u8', {}, 400],
+    ['a named stream segment still open', '/live/cam/segments/ll-1.ts', {}, 404],
     // Koa holds it until it arrives (ll-hls.test.ts): not asked here.
-    ['the hinted part', '/parts/2.1.ts', {}, null],
+    ['the hinted part', '/parts/<epoch>.2.1.ts', {}, null],
   ])('leaves %s to Koa', async (_what, path, headers, status) => {
+    path = at(path);
     const sent = { ...headers, ...auth[credentials.at(-1)!] };
     expect((await raw(setup.fastPort, { path, headers: sent })).status).toBe(599);
     if (status === null) return;

@@ -3,8 +3,10 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import HLS from 'hls-parser';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSegments, tempDir } from '../helpers/fixtures.js';
+import { createStreamer } from '../../src/streamer.js';
 import { endStream, raw, startServer, type RawResponse, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -25,21 +27,30 @@ beforeEach(async () => {
 afterEach(() => server?.close());
 
 /** Part `i` of the stream: segment floor(i / 5), the last of five closes it. */
-function publishPart(i: number, extra: Record<string, string> = {}): Promise<RawResponse> {
+function publishPart(i: number, extra: Record<string, string> = {}, port = server.port): Promise<RawResponse> {
   const index = i % PARTS_PER_SEGMENT;
   const headers: Record<string, string> = {
-    'Content-Type': 'video/mp2t', 'X-Publisher-Session': 'session-a', 'X-Target-Duration': '1',
-    'X-Part-Index': String(index), 'X-Part-Target': '0.2', 'X-Independent': index === 0 ? '1' : '0',
+    'Content-Type': 'video/mp2t',
+    'X-Publisher-Session': 'session-a',
+    'X-Target-Duration': '1',
+    'X-Part-Index': String(index),
+    'X-Part-Target': '0.2',
+    'X-Independent': index === 0 ? '1' : '0',
     'X-Program-Date-Time': new Date(Date.now() - 200).toISOString(),
     ...(index === PARTS_PER_SEGMENT - 1 ? { 'X-Segment-End': '1' } : {}),
     ...extra,
   };
   const segment = `ll-${Math.floor(i / PARTS_PER_SEGMENT)}.ts`;
-  return raw(server.port, { method: 'POST', path: `/publish/${segment}/0.2`, headers, body: chunks[i]! });
+  return raw(port, { method: 'POST', path: `/publish/${segment}/0.2`, headers, body: chunks[i]! });
 }
 
-function timed(path: string): Promise<RawResponse & { at: number }> {
-  return raw(server.port, { path }).then((res) => ({ ...res, at: Date.now() }));
+function timed(path: string, port = server.port): Promise<RawResponse & { at: number }> {
+  return raw(port, { path }).then((res) => ({ ...res, at: Date.now() }));
+}
+
+/** A part's file name in this run's URLs: `<epoch>.<msn>.<index>.ts`. */
+function part(msn: number, index: number): string {
+  return `${server.streamer.live.partEpoch}.${msn}.${index}.ts`;
 }
 
 describe('publishing parts', () => {
@@ -48,7 +59,8 @@ describe('publishing parts', () => {
     expect(first.status).toBe(201);
     expect(first.json()).toEqual({ sequence: 0, part: 0, file: 'll-0.ts', duration: 0.2, closed: [] });
     let text = (await raw(server.port, { path: '/stream.m3u8' })).body.toString();
-    expect(text).toContain('#EXT-X-PART:DURATION=0.200,URI="parts/0.0.ts",INDEPENDENT=YES\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/0.1.ts"\n');
+    expect(server.streamer.live.partEpoch).toMatch(/^[0-9a-f]{8}$/);
+    expect(text).toContain(`#EXT-X-PART:DURATION=0.200,URI="parts/${part(0, 0)}",INDEPENDENT=YES\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/${part(0, 1)}"\n`);
     for (let i = 1; i < 5; i++) expect((await publishPart(i)).status).toBe(201);
     text = (await raw(server.port, { path: '/stream.m3u8' })).body.toString();
     HLS.setOptions({ strictMode: true });
@@ -56,10 +68,12 @@ describe('publishing parts', () => {
     expect(parsed.segments[0]).toMatchObject({ uri: 'segments/ll-0.ts', duration: 1 });
     const segment = await raw(server.port, { path: '/segments/ll-0.ts' });
     expect(segment.body.equals(Buffer.concat(chunks.slice(0, 5)))).toBe(true);
-    const part = await raw(server.port, { path: '/parts/0.3.ts' });
-    expect(part.status).toBe(200);
-    expect(part.headers['content-type']).toBe('video/mp2t');
-    expect(part.body.equals(chunks[3]!)).toBe(true);
+    const res = await raw(server.port, { path: `/parts/${part(0, 3)}` });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('video/mp2t');
+    // Its URL names these bytes forever (the epoch), so caches may keep it like a segment.
+    expect(res.headers['cache-control']).toBe('public, max-age=86400, immutable');
+    expect(res.body.equals(chunks[3]!)).toBe(true);
   });
 
   it.each([
@@ -87,7 +101,7 @@ describe('blocking playlist reload', () => {
     await publishPart(1);
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(res.body.toString()).toContain('URI="parts/0.1.ts"');
+    expect(res.body.toString()).toContain(`URI="parts/${part(0, 1)}"`);
     expect(res.at - asked).toBeGreaterThanOrEqual(300);
     expect(res.at - published).toBeLessThan(500);
     expect(server.streamer.live.waiting()).toBe(0);
@@ -138,8 +152,8 @@ describe('the hinted part', () => {
   it('is held until it arrives, then served', async () => {
     await publishPart(0);
     const text = (await raw(server.port, { path: '/stream.m3u8' })).body.toString();
-    expect(text).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/0.1.ts"');
-    const pending = timed('/parts/0.1.ts');
+    expect(text).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="parts/${part(0, 1)}"`);
+    const pending = timed(`/parts/${part(0, 1)}`);
     await new Promise((r) => setTimeout(r, 300));
     const published = Date.now();
     await publishPart(1);
@@ -147,15 +161,62 @@ describe('the hinted part', () => {
     expect(res.status).toBe(200);
     expect(res.body.equals(chunks[1]!)).toBe(true);
     expect(res.at - published).toBeLessThan(500);
+    expect(res.headers['cache-control']).toBe('public, max-age=86400, immutable');
   });
 
-  it('is 404 at once for a part that is neither there nor hinted', async () => {
+  it.each([
+    ['a part that is neither there nor hinted', () => part(0, 3)],
+    ['the hinted part without the epoch', () => '0.1.ts'],
+    ['the hinted part with another epoch', () => `${server.streamer.live.partEpoch === '00000000' ? '00000001' : '00000000'}.0.1.ts`],
+  ])('is 404 at once, not cacheable, for %s', async (_what, file) => {
     await publishPart(0);
     const asked = Date.now();
-    const res = await timed('/parts/0.3.ts');
+    const res = await timed(`/parts/${file()}`);
     expect(res.status).toBe(404);
     expect(res.json().error.code).toBe('PART_NOT_FOUND');
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.at - asked).toBeLessThan(500);
+    expect(server.streamer.live.waiting()).toBe(0);
+  });
+});
+
+describe('part URLs across a restart', () => {
+  it("name the same sequence and index differently after a restart; the old run's are 404 at once, never held", async () => {
+    await publishPart(0);
+    await publishPart(1);
+    const before = (await raw(server.port, { path: '/stream.m3u8' })).body.toString();
+    const oldPart = /#EXT-X-PART:[^\n]*URI="(parts\/[^"]+)"/.exec(before)?.[1];
+    const oldHint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="(parts\/[^"]+)"/.exec(before)?.[1];
+    expect((await raw(server.port, { path: `/${oldPart}` })).body.equals(chunks[0]!)).toBe(true);
+    // The open segment built from parts is abandoned (parts are memory-only): sequence 0 is built again, from other bytes.
+    await server.streamer.close();
+    const again = createStreamer({ mediaDir: server.mediaDir, targetDuration: 1, logger: pino({ level: 'silent' }) });
+    const { port } = await again.listen(0, '127.0.0.1');
+    try {
+      expect((await publishPart(5, {}, port)).json()).toMatchObject({ sequence: 0, part: 0 });
+      await publishPart(6, {}, port);
+      const after = (await raw(port, { path: '/stream.m3u8' })).body.toString();
+      const newPart = /#EXT-X-PART:[^\n]*URI="(parts\/[^"]+)"/.exec(after)?.[1];
+      const newHint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="(parts\/[^"]+)"/.exec(after)?.[1];
+      expect(newPart).toMatch(/^parts\/[0-9a-f]{8}\.0\.0\.ts$/);
+      expect(newPart).not.toBe(oldPart);
+      expect(newHint).toMatch(/\.0\.2\.ts$/);
+      expect(oldHint).toMatch(/\.0\.2\.ts$/);
+      expect(newHint).not.toBe(oldHint);
+      const fresh = await raw(port, { path: `/${newPart}` });
+      expect(fresh.body.equals(chunks[5]!)).toBe(true);
+      expect(fresh.headers['cache-control']).toBe('public, max-age=86400, immutable');
+      // The old run's part, and its hint (the same sequence and index as this run's hint), are 404 at once.
+      for (const old of [oldPart, oldHint]) {
+        const asked = Date.now();
+        const res = await timed(`/${old}`, port);
+        expect(res.status, old).toBe(404);
+        expect(res.json().error.code).toBe('PART_NOT_FOUND');
+        expect(res.at - asked).toBeLessThan(500);
+      }
+    } finally {
+      await again.close();
+    }
   });
 });
 

@@ -36,14 +36,13 @@ describe('GET /metrics', () => {
     const s = await server();
     const m = await scrape(s.port);
     expect(m).toMatchObject({
-      hls_segments_published_total: 0,
-      hls_publish_bytes_total: 0,
-      hls_segments_served_total: 0,
-      hls_active_viewers: 0,
-      hls_window_segments: 0,
-      hls_window_seconds: 0,
-      hls_stream_live: 0,
-      hls_publish_duration_seconds_count: 0,
+      'hls_segments_published_total{stream="default"}': 0,
+      'hls_publish_bytes_total{stream="default"}': 0,
+      'hls_segments_served_total{stream="default"}': 0,
+      'hls_active_viewers{stream="default"}': 0,
+      'hls_window_segments{stream="default"}': 0,
+      'hls_window_seconds{stream="default"}': 0,
+      'hls_stream_live{stream="default"}': 0,
     });
     expect(m.process_resident_memory_bytes).toBeGreaterThan(0);
     expect(Object.keys(m).some((key) => key.startsWith('nodejs_eventloop_lag'))).toBe(true);
@@ -66,27 +65,27 @@ describe('GET /metrics', () => {
     expect((await raw(s.port, { path: '/segments/missing.ts' })).status).toBe(404);
 
     const m = await scrape(s.port);
-    expect(m.hls_segments_published_total).toBe(2);
-    expect(m.hls_publish_bytes_total).toBe(2 * segment.length);
-    expect(m.hls_publish_duration_seconds_count).toBe(2);
-    expect(m['hls_publish_requests_total{status="201"}']).toBe(2);
-    expect(m['hls_publish_requests_total{status="400"}']).toBe(1);
-    expect(m['hls_playlist_requests_total{status="200"}']).toBe(3);
-    expect(m['hls_segment_requests_total{status="200"}']).toBe(2);
-    expect(m['hls_segment_requests_total{status="404"}']).toBe(1);
-    expect(m.hls_segments_served_total).toBe(2);
-    expect(m.hls_segment_bytes_served_total).toBe(2 * segment.length);
-    expect(m.hls_active_viewers).toBe(2);
-    expect(m.hls_window_segments).toBe(2);
-    expect(m.hls_window_seconds).toBe(2);
-    expect(m.hls_stream_live).toBe(1);
+    expect(m['hls_segments_published_total{stream="default"}']).toBe(2);
+    expect(m['hls_publish_bytes_total{stream="default"}']).toBe(2 * segment.length);
+    expect(m['hls_publish_duration_seconds_count{stream="default"}']).toBe(2);
+    expect(m['hls_publish_requests_total{stream="default",status="201"}']).toBe(2);
+    expect(m['hls_publish_requests_total{stream="default",status="400"}']).toBe(1);
+    expect(m['hls_playlist_requests_total{stream="default",status="200"}']).toBe(3);
+    expect(m['hls_segment_requests_total{stream="default",status="200"}']).toBe(2);
+    expect(m['hls_segment_requests_total{stream="default",status="404"}']).toBe(1);
+    expect(m['hls_segments_served_total{stream="default"}']).toBe(2);
+    expect(m['hls_segment_bytes_served_total{stream="default"}']).toBe(2 * segment.length);
+    expect(m['hls_active_viewers{stream="default"}']).toBe(2);
+    expect(m['hls_window_segments{stream="default"}']).toBe(2);
+    expect(m['hls_window_seconds{stream="default"}']).toBe(2);
+    expect(m['hls_stream_live{stream="default"}']).toBe(1);
   });
 
   it('keeps a registry per streamer', async () => {
     const [a, b] = [await server(), await server()];
     expect((await publish(a.port, { name: name(0), duration: 1, body: segment, pdt: pdt(0) })).status).toBe(201);
-    expect((await scrape(a.port)).hls_segments_published_total).toBe(1);
-    expect((await scrape(b.port)).hls_segments_published_total).toBe(0);
+    expect((await scrape(a.port))['hls_segments_published_total{stream="default"}']).toBe(1);
+    expect((await scrape(b.port))['hls_segments_published_total{stream="default"}']).toBe(0);
   });
 });
 

@@ -136,7 +136,7 @@ describe('GET /mjpeg', () => {
       peakMemory = Math.max(peakMemory, memory() - before);
     }
     const stats = s.streamer.mjpeg.stats();
-    const sentBytes = frames * large.reduce((n, j) => n + j.length, 0) / large.length;
+    const sentBytes = (frames * large.reduce((n, j) => n + j.length, 0)) / large.length;
     // Queued parts would hold over 512 MB; each viewer may hold one part in Node (its kernel socket buffers take a few MB more).
     expect(sentBytes * 50).toBeGreaterThan(512 * 1024 * 1024);
     expect(peakBuffered).toBeLessThan(2 * largestPart);

@@ -40,12 +40,14 @@ function randomBody(): Buffer {
   return bytes;
 }
 
-const pub = (path: string, body: () => Buffer = () => segment, headers: Record<string, string> = {}): (() => RawRequest) => () => ({
-  method: 'POST',
-  path,
-  headers: { Authorization: `Bearer ${TOKEN}`, 'X-Publisher-Session': 'session-a', 'Content-Type': 'video/mp2t', ...headers },
-  body: body(),
-});
+const pub =
+  (path: string, body: () => Buffer = () => segment, headers: Record<string, string> = {}): (() => RawRequest) =>
+  () => ({
+    method: 'POST',
+    path,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'X-Publisher-Session': 'session-a', 'Content-Type': 'video/mp2t', ...headers },
+    body: body(),
+  });
 
 // One row per bad input of docs/PROTOCOL.md.
 const rows: [string, number, string, () => RawRequest][] = [
@@ -150,7 +152,13 @@ describe('POST /publish streaming', () => {
   });
 
   it('answers 413 from Content-Length before any byte of the body is sent', async () => {
-    const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/publish/big.ts/1', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Length': String(100 * 1024 * 1024) } });
+    const req = request({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/publish/big.ts/1',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Length': String(100 * 1024 * 1024) },
+    });
     req.flushHeaders();
     const status = await new Promise<number>((resolve, reject) => {
       req.on('response', (res) => resolve(res.statusCode ?? 0));

@@ -19,8 +19,16 @@ afterAll(() => tmp.remove());
 
 describe('publishing beyond loopback', () => {
   it.each([
-    ['127.0.0.1', true], ['127.1.2.3', true], ['::1', true], ['[::1]', true], ['localhost', true],
-    ['0.0.0.0', false], ['::', false], ['192.168.1.10', false], ['example.com', false], ['::ffff:127.0.0.1', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['localhost', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['example.com', false],
+    ['::ffff:127.0.0.1', true],
   ])('%s is loopback: %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
@@ -123,7 +131,10 @@ describe('slow clients', () => {
   });
 
   it('keeps the headers timeout within the request timeout', () => {
-    expect(serverTimeouts(resolveOptions({ requestTimeoutSeconds: 3, headersTimeoutSeconds: 20 }))).toMatchObject({ requestTimeout: 3000, headersTimeout: 3000 });
+    expect(serverTimeouts(resolveOptions({ requestTimeoutSeconds: 3, headersTimeoutSeconds: 20 }))).toMatchObject({
+      requestTimeout: 3000,
+      headersTimeout: 3000,
+    });
     expect(serverTimeouts(resolveOptions({}))).toEqual({ requestTimeout: 60_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 });
   });
 
@@ -131,7 +142,13 @@ describe('slow clients', () => {
     const server = await startServer({ maxUploads: 2 });
     // Two uploads that send a first packet and then hold their bodies open.
     const held = [0, 1].map((i) => {
-      const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: `/publish/held-${i}.ts/0.2`, headers: { 'Transfer-Encoding': 'chunked' } });
+      const req = request({
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: `/publish/held-${i}.ts/0.2`,
+        headers: { 'Transfer-Encoding': 'chunked' },
+      });
       req.on('error', () => {});
       req.write(segment.subarray(0, 188));
       return req;

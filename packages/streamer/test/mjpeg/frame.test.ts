@@ -9,9 +9,7 @@ describe('renderPart', () => {
     const { part, jpeg: view } = renderPart({ captureTime: 1234.4, jpeg });
     expect(view.equals(jpeg)).toBe(true);
     expect(view.buffer).toBe(part.buffer);
-    expect(part.subarray(0, part.length - jpeg.length - 16).toString()).toBe(
-      'Content-Type: image/jpeg\r\nContent-Length: 7\r\nX-Capture-Time: 1234\r\n\r\n',
-    );
+    expect(part.subarray(0, part.length - jpeg.length - 16).toString()).toBe('Content-Type: image/jpeg\r\nContent-Length: 7\r\nX-Capture-Time: 1234\r\n\r\n');
     expect(part.subarray(-16).toString()).toBe('\r\n--mjpegframe\r\n');
     const parts: Part[] = [];
     const parse = createMultipartParser('mjpegframe', (p) => parts.push(p));

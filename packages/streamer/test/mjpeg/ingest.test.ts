@@ -17,7 +17,10 @@ afterAll(() => fixtures.remove());
 
 // biome-ignore lint/suspicious/noExplicitAny: the refusal body is read field by field, and expect() checks each one.
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; body: any; headers: IncomingMessage['headers'] }> {
-  const error = (await promise.then(() => undefined, (e: unknown) => e)) as { status: number; res: IncomingMessage } | undefined;
+  const error = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { status: number; res: IncomingMessage } | undefined;
   if (!error?.res) throw new Error('the upgrade was accepted');
   const chunks: Buffer[] = [];
   for await (const chunk of error.res) chunks.push(chunk as Buffer);
@@ -51,10 +54,12 @@ describe('the MJPEG ingest WebSocket', () => {
     const { WebSocket } = await import('ws');
     const ws = new WebSocket(`ws://127.0.0.1:${s.port}/elsewhere`);
     ws.on('error', () => {});
-    const res = await refusal(new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('unexpected-response', (_req, r) => reject(Object.assign(new Error('refused'), { status: r.statusCode, res: r })));
-    }));
+    const res = await refusal(
+      new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('unexpected-response', (_req, r) => reject(Object.assign(new Error('refused'), { status: r.statusCode, res: r })));
+      }),
+    );
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
