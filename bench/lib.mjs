@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -317,8 +318,23 @@ export function wrk(url, { connections, seconds, threads = 2, headers = [] }) {
   });
 }
 
-/** Debian's Chromium through the e2e package's playwright-core; flags keep it off the network. */
-export async function launchChromium() {
+/** A TCP port free on 127.0.0.1 right now (the listener is closed before it resolves). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Chromium flags for WebRTC between pages on loopback: host candidates on 127.0.0.1, no mDNS names. */
+export const WEBRTC_LOOPBACK_ARGS = ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+/** Debian's Chromium through the e2e package's playwright-core; flags keep it off the network. `extraArgs` are appended. */
+export async function launchChromium(extraArgs = []) {
   const { chromium } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -333,6 +349,7 @@ export async function launchChromium() {
       '--disable-component-update',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
 }

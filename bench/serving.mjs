@@ -6,10 +6,10 @@
 //   node bench/serving.mjs [--quick] [--profile]   (--profile: streamer under --cpu-prof)
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  freePort,
   get,
   load,
   median,
@@ -35,17 +35,6 @@ const VARIANTS = [
   { name: 'playlist-gzip', headers: ['Accept-Encoding: gzip'] },
   { name: 'segment', headers: [] },
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function nginxConfig(dir, www, port) {
   return `daemon off;

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import {
   cpuDelta,
   cpuSeconds,
+  launchChromium,
   load,
   median,
   percentile,
@@ -34,6 +35,7 @@ import {
   startPublisher,
   startStreamer,
   stop,
+  WEBRTC_LOOPBACK_ARGS,
   waitForSegments,
 } from './lib.mjs';
 
@@ -326,24 +328,7 @@ async function viewersLoad() {
 
 // ---- run ---------------------------------------------------------------------------------
 
-const { chromium } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-  ],
-});
+const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
 const views = [];
 try {
   for (const config of CONFIGS) {

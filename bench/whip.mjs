@@ -11,19 +11,19 @@
 //   node bench/whip.mjs [--quick]
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   cpuDelta,
   cpuSeconds,
+  freePort,
+  launchChromium,
   load,
   median,
   percentile,
   processRole,
   quick,
-  root,
   round,
   SAMPLE_FACES,
   saveResult,
@@ -31,6 +31,7 @@ import {
   startPublisher,
   startStreamer,
   stop,
+  WEBRTC_LOOPBACK_ARGS,
   waitForSegments,
 } from './lib.mjs';
 
@@ -42,39 +43,14 @@ const FPS = '25';
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-whip-'));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function chromium(y4m) {
-  const { chromium: browserType } = await import(join(root, 'packages/e2e/node_modules/playwright-core/index.mjs'));
-  return browserType.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-      // WebRTC on loopback only, a fake camera playing the photo, no permission prompt.
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      ...(y4m ? [`--use-file-for-fake-video-capture=${y4m}`] : []),
-    ],
-  });
+function chromium(y4m) {
+  // WebRTC on loopback only, a fake camera playing the photo, no permission prompt.
+  return launchChromium([
+    ...WEBRTC_LOOPBACK_ARGS,
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    ...(y4m ? [`--use-file-for-fake-video-capture=${y4m}`] : []),
+  ]);
 }
 
 /** Publishes over WHIP from the page: the camera, or with `clock` a canvas painting Date.now() as 2 x 16 blocks. */

@@ -20,20 +20,12 @@ import {
   parseToken,
   type LogLevel,
 } from './options.js';
+import { detectStageFor, onStopSignals, type PipelineFlags, previewTapFor, publisherOptionsFor } from './entry-shared.js';
 import { runOnDemand } from './on-demand-main.js';
 import { createPublisher } from './publisher.js';
 import { createIdentityStage } from './pipeline/stage.js';
-import { DEFAULT_MJPEG_OPTIONS, createMjpegTap, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, withMjpegTap } from './mjpeg/index.js';
-import {
-  DEFAULT_DETECT_OPTIONS,
-  createDetectStage,
-  parseBoxThickness,
-  parseDetectFps,
-  parseDetectionsFile,
-  parseDetector,
-  parseMinScore,
-  type DetectorChoice,
-} from './detect/index.js';
+import { DEFAULT_MJPEG_OPTIONS, parseMjpeg, parseMjpegFps, parseMjpegQuality, parseMjpegSize, withMjpegTap } from './mjpeg/index.js';
+import { DEFAULT_DETECT_OPTIONS, parseBoxThickness, parseDetectFps, parseDetectionsFile, parseDetector, parseMinScore } from './detect/index.js';
 import { createStatusLine } from './status-line.js';
 import { createMjpegSender } from './mjpeg/sender.js';
 import { createVideoFeed, parseWebrtc } from './webrtc/video-feed.js';
@@ -49,32 +41,11 @@ export interface MainIo {
   stopDeadlineMs?: number;
 }
 
-export interface Flags {
-  device?: string;
-  input?: string;
-  streamer: string;
-  stream?: string;
+export interface Flags extends PipelineFlags {
   onDemand?: boolean;
   idleSeconds: number;
-  size: { width: number; height: number };
-  fps: number;
-  segmentSeconds: number;
-  partSeconds?: number;
-  bitrate: number;
-  token?: string;
-  queue: number;
   listDevices?: boolean;
   logLevel: LogLevel;
-  detector: DetectorChoice;
-  minScore: number;
-  detectFps: number;
-  detections?: string;
-  boxThickness: number;
-  drawScores?: boolean;
-  mjpeg: boolean;
-  mjpegFps: number;
-  mjpegSize?: { width: number; height: number };
-  mjpegQuality: number;
   webrtc: boolean;
   metricsPort?: number;
   metricsHost: string;
@@ -219,18 +190,7 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
   const statusLine = io.stderr.isTTY ? createStatusLine(io.stderr) : undefined;
   const logger = createLogger(flags.logLevel, statusLine);
   if (flags.onDemand) return runOnDemand(flags, io, logger, statusLine);
-  const detector =
-    flags.detector === 'off'
-      ? undefined
-      : createDetectStage({
-          detector: flags.detector,
-          minScore: flags.minScore,
-          detectFps: flags.detectFps,
-          boxThickness: flags.boxThickness,
-          drawScores: flags.drawScores ?? false,
-          detectionsFile: flags.detections,
-          logger,
-        });
+  const detector = detectStageFor(flags, logger);
   const detect = detector ?? createIdentityStage();
   // WebRTC playback: one live WebSocket carries the preview and the encoder's H.264 (webrtc/video-feed.ts).
   const live = flags.webrtc
@@ -246,40 +206,14 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
   live?.onChange(() => video?.demandChanged(live.videoDemand));
   live?.start();
   // The preview sees frames after the boxes are drawn; a refused token turns only the preview off.
-  const stage = withMjpegTap(
-    detect,
-    createMjpegTap({
-      streamer: flags.streamer,
-      stream: flags.stream,
-      token: flags.token,
-      logger,
-      enabled: flags.mjpeg,
-      fps: flags.mjpegFps,
-      size: flags.mjpegSize,
-      quality: flags.mjpegQuality,
-      sender: live,
-      onFatal: (error) => logger.error({ err: error }, 'MJPEG preview off'),
-    }),
-  );
+  const stage = withMjpegTap(detect, previewTapFor(flags, logger, { sender: live, onFatal: (error) => logger.error({ err: error }, 'MJPEG preview off') }));
   // The WHIP server listens before the pipeline starts, so a taken port fails at once.
   const whip = flags.input === 'whip' ? await openWhip(flags, io, logger) : undefined;
   const publisher = createPublisher({
-    device: flags.device,
-    input: flags.input,
+    ...publisherOptionsFor(flags, io.platform, logger),
     whip: whip?.server,
-    streamer: flags.streamer,
-    stream: flags.stream,
-    ...flags.size,
-    fps: flags.fps,
-    segmentSeconds: flags.segmentSeconds,
-    partSeconds: flags.partSeconds,
-    bitrate: flags.bitrate,
-    token: flags.token,
-    queue: flags.queue,
     // With detection and the preview off the stage needs no frames, so the publisher runs its direct
     // pipeline (one ffmpeg captures, encodes and segments; issue 5, publishing cost).
-    platform: io.platform,
-    logger,
     stage,
     video,
   });
@@ -290,7 +224,6 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
 
   let settle: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (settle = resolve));
-  let signalledAt = 0;
   const stopThen = (code: number) => {
     const deadline = setTimeout(() => {
       io.stderr.write('hls-publish: could not stop in time; killed ffmpeg\n');
@@ -301,16 +234,12 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
       settle(code);
     });
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    // A second signal means "now" (the exit hooks kill ffmpeg on the way out); one within a
-    // second of the first is the same request delivered twice (e.g. by `timeout` and a group kill).
-    if (signalledAt) return Date.now() - signalledAt > 1000 ? settle(130) : undefined;
-    signalledAt = Date.now();
-    logger.info({ signal }, 'stopping: publishing the last segment');
-    stopThen(0);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const offSignals = onStopSignals(
+    logger,
+    'stopping: publishing the last segment',
+    () => stopThen(0),
+    () => settle(130),
+  );
   publisher.on('error', (error) => {
     statusLine?.clear();
     io.stderr.write(`hls-publish: ${error.message}\n`);
@@ -322,8 +251,7 @@ async function run(flags: Flags, io: MainIo): Promise<number> {
     statusLine?.clear();
     return code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
     await metricsServer?.close();
     metrics?.close();
     await live?.stop();

@@ -2,9 +2,9 @@
 // capture session (a publisher that pauses rather than ends the stream) while someone watches.
 import { endHeaders, PUBLISH_END_PATH, streamerUrl, streamHeaders } from '@hls-live/protocol';
 import type { Logger } from 'pino';
-import { createDetectStage, type DetectorChoice } from './detect/index.js';
+import { detectStageFor, onStopSignals, type PipelineFlags, previewTapFor, publisherOptionsFor } from './entry-shared.js';
 import { createMjpegSender } from './mjpeg/sender.js';
-import { createMjpegTap, withMjpegTap } from './mjpeg/index.js';
+import { withMjpegTap } from './mjpeg/index.js';
 import { createOnDemand } from './on-demand.js';
 import { createIdentityStage } from './pipeline/stage.js';
 import { createPublisher, type Publisher } from './publisher.js';
@@ -12,29 +12,8 @@ import { createVideoFeed } from './webrtc/video-feed.js';
 import type { StatusLine } from './status-line.js';
 
 /** The flags this mode reads (main.ts parses them). */
-export interface OnDemandFlags {
-  device?: string;
-  input?: string;
-  streamer: string;
-  stream?: string;
+export interface OnDemandFlags extends PipelineFlags {
   idleSeconds: number;
-  size: { width: number; height: number };
-  fps: number;
-  segmentSeconds: number;
-  partSeconds?: number;
-  bitrate: number;
-  token?: string;
-  queue: number;
-  detector: DetectorChoice;
-  minScore: number;
-  detectFps: number;
-  detections?: string;
-  boxThickness: number;
-  drawScores?: boolean;
-  mjpeg: boolean;
-  mjpegFps: number;
-  mjpegSize?: { width: number; height: number };
-  mjpegQuality: number;
   metricsPort?: number;
   webrtc?: boolean;
 }
@@ -71,46 +50,9 @@ export async function runOnDemand(flags: OnDemandFlags, io: OnDemandIo, logger: 
       if (statusLine) session.on('status', (status) => statusLine.render(status));
     },
     createSession: () => {
-      const detect =
-        flags.detector === 'off'
-          ? createIdentityStage()
-          : createDetectStage({
-              detector: flags.detector,
-              minScore: flags.minScore,
-              detectFps: flags.detectFps,
-              boxThickness: flags.boxThickness,
-              drawScores: flags.drawScores ?? false,
-              detectionsFile: flags.detections,
-              logger,
-            });
-      const stage = withMjpegTap(
-        detect,
-        createMjpegTap({
-          streamer: flags.streamer,
-          stream: flags.stream,
-          token: flags.token,
-          logger,
-          enabled: flags.mjpeg,
-          fps: flags.mjpegFps,
-          size: flags.mjpegSize,
-          quality: flags.mjpegQuality,
-          sender,
-        }),
-      );
+      const stage = withMjpegTap(detectStageFor(flags, logger) ?? createIdentityStage(), previewTapFor(flags, logger, { sender }));
       return createPublisher({
-        device: flags.device,
-        input: flags.input,
-        streamer: flags.streamer,
-        stream: flags.stream,
-        ...flags.size,
-        fps: flags.fps,
-        segmentSeconds: flags.segmentSeconds,
-        partSeconds: flags.partSeconds,
-        bitrate: flags.bitrate,
-        token: flags.token,
-        queue: flags.queue,
-        platform: io.platform,
-        logger,
+        ...publisherOptionsFor(flags, io.platform, logger),
         stage,
         endOnStop: false,
         video,
@@ -134,15 +76,12 @@ export async function runOnDemand(flags: OnDemandFlags, io: OnDemandIo, logger: 
   sender.start();
   logger.info({ stream: flags.stream, streamer: flags.streamer, idleSeconds: flags.idleSeconds }, 'waiting for a viewer (capture on demand)');
 
-  let signalledAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalledAt) return Date.now() - signalledAt > 1000 ? settle(130) : undefined;
-    signalledAt = Date.now();
-    logger.info({ signal }, 'stopping');
-    settle(0);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const offSignals = onStopSignals(
+    logger,
+    'stopping',
+    () => settle(0),
+    () => settle(130),
+  );
   try {
     const code = await finished;
     const deadline = setTimeout(() => {
@@ -158,8 +97,7 @@ export async function runOnDemand(flags: OnDemandFlags, io: OnDemandIo, logger: 
     statusLine?.clear();
     return code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
 }
 

@@ -4,8 +4,7 @@
 // decoder never sees a broken reference; the session asks the sender for that IDR (PLI). The
 // last SPS and PPS are put before an IDR that comes without them, so a decoder started mid-stream
 // (a restarted capture) can begin there. Pure.
-import type { RtpPacket } from './rtp.js';
-import type { AccessUnit, Depacketizer } from './unit.js';
+import { createFrameDepacketizer, type Depacketizer, type FrameAssembly } from './unit.js';
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
 const STAP_A = 24;
@@ -19,29 +18,21 @@ export function nalType(nal: Buffer): number {
 }
 
 export function createH264Depacketizer(): Depacketizer {
-  let timestamp: number | undefined;
   let nals: Buffer[] = [];
   let fragment: Buffer[] | undefined;
   let broken = false;
-  let waiting = true;
   let sps: Buffer | undefined;
   let pps: Buffer | undefined;
   const stats = { units: 0, dropped: 0, unsupported: 0 };
 
-  const flush = (): AccessUnit | undefined => {
-    const ts = timestamp;
+  const end: FrameAssembly['end'] = (discard) => {
     const frame = nals;
     const bad = broken || fragment !== undefined;
-    timestamp = undefined;
     nals = [];
     fragment = undefined;
     broken = false;
-    if (ts === undefined) return undefined;
-    if (bad) {
-      stats.dropped++;
-      waiting = true;
-      return undefined;
-    }
+    if (discard) return undefined;
+    if (bad) return 'broken';
     if (frame.length === 0) return undefined;
     const types = frame.map(nalType);
     for (const nal of frame) {
@@ -49,17 +40,11 @@ export function createH264Depacketizer(): Depacketizer {
       else if (nalType(nal) === PPS) pps = nal;
     }
     const keyframe = types.includes(IDR);
-    if (waiting && !keyframe) {
-      stats.dropped++;
-      return undefined;
-    }
     if (keyframe) {
-      waiting = false;
       if (!types.includes(PPS) && pps) frame.unshift(pps);
       if (!types.includes(SPS) && sps) frame.unshift(sps);
     }
-    stats.units++;
-    return { timestamp: ts, keyframe, data: Buffer.concat(frame.flatMap((nal) => [START_CODE, nal])) };
+    return { keyframe, data: Buffer.concat(frame.flatMap((nal) => [START_CODE, nal])) };
   };
 
   const add = (payload: Buffer) => {
@@ -106,33 +91,5 @@ export function createH264Depacketizer(): Depacketizer {
     }
   };
 
-  return {
-    codec: 'h264',
-    push(packet: RtpPacket): AccessUnit[] {
-      const out: AccessUnit[] = [];
-      if (timestamp !== undefined && packet.timestamp !== timestamp) {
-        const unit = flush();
-        if (unit) out.push(unit);
-      }
-      timestamp = packet.timestamp;
-      add(packet.payload);
-      if (packet.marker) {
-        const unit = flush();
-        if (unit) out.push(unit);
-      }
-      return out;
-    },
-    lost() {
-      // The missing packets may have been part of the frame in progress: it cannot be trusted.
-      if (timestamp !== undefined) broken = true;
-      waiting = true;
-    },
-    restart() {
-      waiting = true;
-    },
-    get waiting() {
-      return waiting;
-    },
-    stats,
-  };
+  return createFrameDepacketizer('h264', { add, end }, stats);
 }

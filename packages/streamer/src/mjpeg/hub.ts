@@ -2,7 +2,7 @@
 // is written to only once its socket has drained, and then gets whatever is newest, so a slow
 // viewer skips frames and holds at most one part in its socket buffer.
 import type { ServerResponse } from 'node:http';
-import { createDemandTracker } from './demand.js';
+import { createHubDemand } from './demand.js';
 import { PREAMBLE, renderPart, type IngestFrame } from './frame.js';
 
 export interface MjpegFrame extends IngestFrame {
@@ -62,9 +62,8 @@ interface Viewer {
 export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
   const now = options.now ?? Date.now;
   const snapshotWaitMs = options.snapshotWaitMs ?? 1500;
-  const tracker = createDemandTracker(options.idleMs);
+  const demand = createHubDemand(options.idleMs, now);
   const viewers = new Set<Viewer>();
-  const demandListeners = new Set<(demand: boolean) => void>();
   // Snapshot requests waiting for a fresh frame; `true` means the hub is closing.
   const waiters = new Set<(closing: boolean) => void>();
   let latest: MjpegFrame | undefined;
@@ -72,23 +71,7 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
   let sent = 0;
   let skipped = 0;
   let publisher = false;
-  let demand = false;
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
-
-  // Re-evaluates demand, tells listeners on a change, and arms the timer for the next expiry.
-  const update = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    const t = now();
-    const wanted = tracker.wanted(t);
-    if (wanted !== demand) {
-      demand = wanted;
-      for (const listener of demandListeners) listener(demand);
-    }
-    const at = tracker.expiresAt(t);
-    if (at !== undefined && !closed) timer = setTimeout(update, Math.max(1, at - t));
-  };
 
   const send = (viewer: Viewer) => {
     const frame = latest;
@@ -126,19 +109,16 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
       const onClose = () => {
         res.off('drain', onDrain).off('close', onClose).off('error', onClose);
         if (!viewers.delete(viewer)) return;
-        tracker.viewerLeft(now());
-        update();
+        demand.viewerLeft();
       };
       res.on('drain', onDrain).once('close', onClose).once('error', onClose);
-      tracker.viewerJoined(now());
-      update();
+      demand.viewerJoined();
       res.write(PREAMBLE);
       send(viewer);
     },
 
     async snapshot() {
-      tracker.touched(now());
-      update();
+      demand.touched();
       const stale = !latest || now() - latest.receivedAt > 1000;
       if (!publisher || !stale || closed) return latest;
       const before = latest?.seq ?? 0;
@@ -157,11 +137,8 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
       return latest;
     },
 
-    demand: () => demand,
-    onDemand(listener) {
-      demandListeners.add(listener);
-      return () => demandListeners.delete(listener);
-    },
+    demand: demand.demand,
+    onDemand: demand.onDemand,
     setPublisherConnected(connected) {
       publisher = connected;
     },
@@ -171,7 +148,7 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
       frames: seq,
       sent,
       skipped,
-      demand,
+      demand: demand.demand(),
       publisher,
       buffered: [...viewers].map((v) => v.res.writableLength),
       behind: [...viewers].map((v) => (latest?.seq ?? 0) - v.sentSeq),
@@ -179,11 +156,10 @@ export function createMjpegHub(options: MjpegHubOptions): MjpegHub {
 
     close() {
       closed = true;
-      clearTimeout(timer);
+      demand.close();
       for (const check of [...waiters]) check(true);
       for (const viewer of [...viewers]) viewer.res.end();
       viewers.clear();
-      demandListeners.clear();
     },
   };
 }

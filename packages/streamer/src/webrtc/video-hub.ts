@@ -3,7 +3,7 @@
 // the next one. After a gap in the feed (demand off, publisher reconnect) it drops everything up
 // to the next keyframe: predicted frames whose references a viewer never got only show garbage.
 import { NAL_TYPES, nalType, nalUnits, type VideoMessage } from '@hls-live/protocol';
-import { createDemandTracker } from '../mjpeg/demand.js';
+import { createHubDemand } from '../mjpeg/demand.js';
 
 export interface AccessUnit {
   readonly captureTime: number;
@@ -56,9 +56,7 @@ export function createVideoHub(options: VideoHubOptions): VideoHub {
   const now = options.now ?? Date.now;
   const maxGopFrames = options.maxGopFrames ?? 600;
   const maxGopBytes = options.maxGopBytes ?? 16 * 1024 * 1024;
-  const tracker = createDemandTracker(options.idleMs);
   const sinks = new Set<VideoSink>();
-  const demandListeners = new Set<(demand: boolean) => void>();
   let gop: AccessUnit[] = [];
   let gopBytes = 0;
   // No keyframe since the last gap: nothing is forwarded until one comes.
@@ -69,8 +67,6 @@ export function createVideoHub(options: VideoHubOptions): VideoHub {
   let keyframes = 0;
   let dropped = 0;
   let publisher = false;
-  let demand = false;
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   const reset = () => {
@@ -79,20 +75,10 @@ export function createVideoHub(options: VideoHubOptions): VideoHub {
     waiting = true;
   };
 
-  const update = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    const t = now();
-    const wanted = tracker.wanted(t);
-    if (wanted !== demand) {
-      demand = wanted;
-      // The publisher stops sending: the next access units will not continue these.
-      if (!demand) reset();
-      for (const listener of demandListeners) listener(demand);
-    }
-    const at = tracker.expiresAt(t);
-    if (at !== undefined && !closed) timer = setTimeout(update, Math.max(1, at - t));
-  };
+  const demand = createHubDemand(options.idleMs, now, (wanted) => {
+    // The publisher stops sending: the next access units will not continue these.
+    if (!wanted) reset();
+  });
 
   // A keyframe without its parameter sets (an encoder that sends them once) gets the last ones seen.
   const withParameterSets = (au: Uint8Array): Uint8Array => {
@@ -148,32 +134,26 @@ export function createVideoHub(options: VideoHubOptions): VideoHub {
     subscribe(sink) {
       if (closed) return () => {};
       sinks.add(sink);
-      tracker.viewerJoined(now());
-      update();
+      demand.viewerJoined();
       replay(sink);
       return () => {
         if (!sinks.delete(sink)) return;
-        tracker.viewerLeft(now());
-        update();
+        demand.viewerLeft();
       };
     },
     replay,
 
-    demand: () => demand,
-    onDemand(listener) {
-      demandListeners.add(listener);
-      return () => demandListeners.delete(listener);
-    },
+    demand: demand.demand,
+    onDemand: demand.onDemand,
     setPublisherConnected(connected) {
       publisher = connected;
       reset();
     },
-    stats: () => ({ viewers: sinks.size, frames, keyframes, dropped, gopFrames: gop.length, gopBytes, demand, publisher }),
+    stats: () => ({ viewers: sinks.size, frames, keyframes, dropped, gopFrames: gop.length, gopBytes, demand: demand.demand(), publisher }),
     close() {
       closed = true;
-      clearTimeout(timer);
       sinks.clear();
-      demandListeners.clear();
+      demand.close();
       reset();
     },
   };
