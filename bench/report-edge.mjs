@@ -35,7 +35,7 @@ export function edgeSection(edge, { table, when }) {
   ]);
   const lagRows = (edge.lag ?? []).map((l) => [l.what, fmt(l.changes, 0), fmt(l.medianMs, 0), fmt(l.p95Ms, 0), fmt(l.maxMs, 0)]);
   const c = edge.collapsed;
-  return `## Edge cache tier (nginx in front of the streamer)
+  return `## 8. Edge cache tier (nginx in front of the streamer)
 
 \`${edge.command}\` — ${when(edge)}. Everything on one 2-core machine: origin, publisher, edges
 (${edge.what.includes('1 worker') ? 'one nginx worker each' : 'nginx'}), load generators and Chromium share the cores, so the ceilings are this

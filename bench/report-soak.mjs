@@ -59,12 +59,12 @@ export function soakSection(soak, { table, when }) {
   return `## 7. Soak: memory over ${soak.minutes} minutes
 
 \`node bench/soak.mjs --minutes ${soak.minutes} --viewers ${soak.viewers}\` (not part of \`pnpm bench\`: it takes the whole
-time) — ${when(soak)}.
+time)${soak.commit ? ` on commit ${soak.commit}` : ''} — ${when(soak)}.
 
 A streamer process, a publisher process on the test pattern (640x480, 25 fps, detection off) and
 ${soak.viewers} simulated viewers (keep-alive HTTP, playlist every second, every new segment); RSS
 from \`/proc/<pid>/status\` every ${samples.length > 1 ? fmt((samples[1].minute - samples[0].minute) * 60, 0) : '?'} s. ${fmt(total, 0)} requests,
-${soak.totals?.failed ?? samples.at(-1).failed} failed. Growth from the first to the last sample: streamer ${fmt(soak.growthMiB?.streamer)} MiB,
+${soak.totals?.failed ?? samples.at(-1).failed} failed${soak.totals?.failures?.length ? ` (${soak.totals.failures.map((f) => `\`${f}\``).join(', ')})` : ''}; ${fmt(soak.totals?.retried ?? 0, 0)} GETs on a reused keep-alive socket reset before any answer were sent again once, as browsers do. Growth from the first to the last sample: streamer ${fmt(soak.growthMiB?.streamer)} MiB,
 publisher ${fmt(soak.growthMiB?.publisher)} MiB. After the first tenth of the run: streamer ${range(settled(streamer))} MiB,
 publisher ${range(settled(publisher))} MiB, ffmpeg ${range(settled(ffmpeg))} MiB.
 

@@ -19,7 +19,7 @@ export function streamsSection(streams, { table, when }) {
     fmt(r.maxSeconds, 2),
     r.starts.every((s) => s.firstHeldListed) ? 'yes' : '**no**',
   ]);
-  return `## 8. Named streams and capture on demand
+  return `## 9. Named streams and capture on demand
 
 \`${streams.command}\` — ${when(streams)}. One streamer, ${load.streams} real publishers (\`--stream camN\`,
 160x120, 10 fps, 2 s segments, direct pipeline) and ${load.viewersPerStream} simulated viewers per stream

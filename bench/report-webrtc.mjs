@@ -40,7 +40,7 @@ export function webrtcSection(webrtc, { table, when }) {
         ),
       )
     : '';
-  return `## 10. WebRTC playback (WHEP)
+  return `## 11. WebRTC playback (WHEP)
 
 \`${webrtc.command}\` — ${when(webrtc)}. One publisher (${webrtc.size}, ${webrtc.fps} fps, 2 s segments, detection off)
 whose input is a FIFO written by the benchmark itself: every frame carries the wall clock at which it

@@ -26,7 +26,7 @@ export function whipSection(whip, { table, when }) {
           `${fmt(r.samples, 0)} (${fmt(r.unreadable, 0)} unreadable)`,
         ],
   );
-  return `## 9. Publishing from a browser (WHIP)
+  return `## 10. Publishing from a browser (WHIP)
 
 \`${whip.command}\` — ${when(whip)}. Headless Chromium on loopback publishes over WHIP
 (\`hls-publish --input whip\`, ${whip.codec ?? 'H.264'} answered) at ${whip.size}, ${whip.fps} fps, blazeface on.

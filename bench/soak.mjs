@@ -2,6 +2,7 @@
 // Soak (not part of CI): a streamer, a publisher and simulated viewers for a long time, writing
 // the memory (RSS) of both processes over time to bench/results/soak.json.
 //   node bench/soak.mjs [--minutes 60] [--viewers 50] [--every 30]
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ await rm(mediaDir, { recursive: true, force: true });
 const first = samples[0];
 const last = samples.at(-1);
 await saveResult('soak', {
+  // Which code ran: an hour-long run is rarely repeated for every commit.
+  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
   minutes,
   viewers: Number(values.viewers),
   samples,
