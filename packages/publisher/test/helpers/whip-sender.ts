@@ -1,6 +1,8 @@
 // A WHIP publisher made of node-datachannel (the sending side of a browser or OBS): it offers
 // H.264 (and Opus, as OBS does), POSTs the offer, and sends a real H.264 stream made by ffmpeg,
 // frame by frame at its rate, packetized by libdatachannel's H264RtpPacketizer (FU-A, single NAL).
+// With `keyframesOnRequest` it acts as a browser encoder does: it starts mid-GOP, sends an IDR only
+// when the receiver asks (RTCP PLI or FIR), packetizes itself, and can lose packets on purpose.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -65,6 +67,17 @@ export interface WhipSenderOptions {
   audio?: boolean;
   /** Extra or replaced request headers. */
   headers?: Record<string, string>;
+  /** Starts after the stream's first IDR and sends an IDR (with its SPS/PPS) only when asked by a
+   * PLI or FIR, no sooner than `keyframeDelayMs` after the ask; packetizes the RTP itself. */
+  keyframesOnRequest?: boolean;
+  keyframeDelayMs?: number;
+}
+
+/** RTCP feedback the sender got on its video track, and the IDRs it sent: `Date.now()` of each. */
+export interface SenderFeedback {
+  pli: number[];
+  fir: number[];
+  keyframesSent: number[];
 }
 
 export interface WhipSender {
@@ -80,10 +93,57 @@ export interface WhipSender {
   close(): void;
   /** DELETE on the session URL; returns its status. */
   remove(): Promise<number>;
+  readonly feedback: SenderFeedback;
+  /** Loses the next `count` RTP packets (their sequence numbers are skipped); `keyframesOnRequest` only. */
+  drop(count: number): void;
+}
+
+/** The NAL units of an Annex B access unit, without their start codes. */
+function nalUnits(frame: Buffer): Buffer[] {
+  const starts: number[] = [];
+  for (let i = 0; i + 2 < frame.length; i++) if (frame[i] === 0 && frame[i + 1] === 0 && frame[i + 2] === 1) starts.push(i + 3);
+  return starts.map((start, k) => {
+    let end = starts[k + 1] === undefined ? frame.length : starts[k + 1]! - 3;
+    if (starts[k + 1] !== undefined && frame[end - 1] === 0) end--;
+    return frame.subarray(start, end);
+  });
+}
+
+export const isIdr = (frame: Buffer): boolean => nalUnits(frame).some((nal) => (nal[0]! & 0x1f) === 5);
+
+/** RFC 6184 payloads of one access unit: single NAL units, FU-A past `mtu`. */
+function h264Payloads(frame: Buffer, mtu: number): Buffer[] {
+  const payloads: Buffer[] = [];
+  for (const nal of nalUnits(frame)) {
+    if (nal.length <= mtu) {
+      payloads.push(nal);
+      continue;
+    }
+    const indicator = (nal[0]! & 0xe0) | 28;
+    const type = nal[0]! & 0x1f;
+    for (let at = 1; at < nal.length; at += mtu - 2) {
+      const end = Math.min(at + mtu - 2, nal.length);
+      const header = type | (at === 1 ? 0x80 : 0) | (end === nal.length ? 0x40 : 0);
+      payloads.push(Buffer.concat([Buffer.from([indicator, header]), nal.subarray(at, end)]));
+    }
+  }
+  return payloads;
+}
+
+/** Counts the PLIs (PSFB 206, FMT 1) and FIRs (FMT 4) in a compound RTCP packet. */
+function readFeedback(message: Buffer, feedback: SenderFeedback, onAsk: () => void): void {
+  for (let at = 0; at + 4 <= message.length; at += (message.readUInt16BE(at + 2) + 1) * 4) {
+    if (message[at + 1] !== 206) continue;
+    const fmt = message[at]! & 0x1f;
+    if (fmt === 1) feedback.pli.push(Date.now());
+    if (fmt === 4) feedback.fir.push(Date.now());
+    if (fmt === 1 || fmt === 4) onAsk();
+  }
 }
 
 export async function makeOffer(
   audio: boolean,
+  packetize = true,
 ): Promise<{ pc: nodeDataChannel.PeerConnection; track: nodeDataChannel.Track; config: nodeDataChannel.RtpPacketizationConfig; offer: string }> {
   const pc = new nodeDataChannel.PeerConnection('sender', { iceServers: [], bindAddress: '127.0.0.1' });
   const video = new nodeDataChannel.Video('0', 'SendOnly');
@@ -100,7 +160,7 @@ export async function makeOffer(
   const packetizer = new nodeDataChannel.H264RtpPacketizer('StartSequence', config, 1200);
   packetizer.addToChain(new nodeDataChannel.RtcpSrReporter(config));
   packetizer.addToChain(new nodeDataChannel.RtcpNackResponder());
-  track.setMediaHandler(packetizer);
+  if (packetize) track.setMediaHandler(packetizer);
   pc.setLocalDescription();
   await new Promise<void>((resolve) => {
     pc.onGatheringStateChange((state) => state === 'complete' && resolve());
@@ -110,7 +170,32 @@ export async function makeOffer(
 }
 
 export async function startWhipSender(options: WhipSenderOptions): Promise<WhipSender> {
-  const { pc, track, config, offer } = await makeOffer(options.audio ?? false);
+  const onRequest = options.keyframesOnRequest ?? false;
+  const { pc, track, config, offer } = await makeOffer(options.audio ?? false, !onRequest);
+  const feedback: SenderFeedback = { pli: [], fir: [], keyframesSent: [] };
+  let keyframeDueAt: number | undefined;
+  // A send-only track hands the receiver's RTCP (its feedback) to onMessage.
+  track.onMessage((message) =>
+    readFeedback(message, feedback, () => {
+      keyframeDueAt ??= Date.now() + (options.keyframeDelayMs ?? 0);
+    }),
+  );
+  let sequence = 1000;
+  let toDrop = 0;
+  const sendRtp = (frame: Buffer, timestamp: number) => {
+    const payloads = h264Payloads(frame, 1200);
+    payloads.forEach((payload, k) => {
+      const header = Buffer.alloc(12);
+      header[0] = 0x80;
+      header[1] = 96 | (k === payloads.length - 1 ? 0x80 : 0);
+      header.writeUInt16BE(sequence, 2);
+      header.writeUInt32BE(timestamp, 4);
+      header.writeUInt32BE(4242, 8);
+      sequence = (sequence + 1) & 0xffff;
+      if (toDrop > 0) toDrop--;
+      else track.sendMessageBinary(Buffer.concat([header, payload]));
+    });
+  };
   const res = await fetch(`${options.url}/whip`, {
     method: 'POST',
     body: offer,
@@ -129,6 +214,24 @@ export async function startWhipSender(options: WhipSenderOptions): Promise<WhipS
       stop();
       let i = 0;
       const step = Math.round(90_000 / fps);
+      if (onRequest) {
+        // Mid-GOP: the first frame after the first IDR, and no IDR until one is asked for.
+        i = frames.findIndex(isIdr) + 1;
+        let timestamp = 90_000;
+        timer = setInterval(() => {
+          if (!track.isOpen()) return;
+          timestamp = (timestamp + step) >>> 0;
+          const now = Date.now();
+          const wanted = keyframeDueAt !== undefined && now >= keyframeDueAt;
+          while (isIdr(frames[i % frames.length]!) !== wanted) i++;
+          if (wanted) {
+            keyframeDueAt = undefined;
+            feedback.keyframesSent.push(now);
+          }
+          sendRtp(frames[i++ % frames.length]!, timestamp);
+        }, 1000 / fps);
+        return;
+      }
       timer = setInterval(() => {
         if (!track.isOpen()) return;
         config.timestamp = (config.timestamp + step) >>> 0;
@@ -136,6 +239,10 @@ export async function startWhipSender(options: WhipSenderOptions): Promise<WhipS
       }, 1000 / fps);
     },
     pause: stop,
+    feedback,
+    drop(count) {
+      toDrop += count;
+    },
     close() {
       stop();
       pc.close();
