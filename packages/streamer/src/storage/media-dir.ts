@@ -90,7 +90,10 @@ function streamInto(body: Readable, out: WriteStream, max: number): Promise<Buff
 }
 
 // The file is opened asynchronously: removing it before the stream closed could race its creation.
+// A write still in flight fails with ERR_STREAM_DESTROYED once the stream is destroyed; the file
+// is being thrown away, so that error is expected and must not become an uncaught exception.
 function destroyed(out: WriteStream): Promise<void> {
+  out.on('error', () => {});
   if (out.closed) return Promise.resolve();
   return new Promise((resolve) => {
     out.once('close', () => resolve());

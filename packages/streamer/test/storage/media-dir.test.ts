@@ -65,6 +65,32 @@ describe('media dir', () => {
     expect(await listFiles(media.dir)).toEqual([]);
   });
 
+  // Found by CI: an uncaught ERR_STREAM_DESTROYED from the write still in flight killed the process.
+  it('survives a client that goes away while a write to disk is still in flight', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const packets = Buffer.alloc(188 * 5000);
+      for (let i = 0; i < packets.length; i += 188) packets[i] = 0x47;
+      for (let round = 0; round < 20; round++) {
+        const media = await freshDir(1 << 24);
+        const body = new PassThrough();
+        const receiving = media.receive('a.ts', body);
+        // Let the file open, then abort right after a large write has been handed to fs.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        body.write(packets);
+        body.destroy(new Error('socket hang up'));
+        await expect(receiving).rejects.toMatchObject({ code: 'CLIENT_ABORTED' });
+        expect(await listFiles(media.dir)).toEqual([]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('reports an empty body as null and writes nothing', async () => {
     const media = await freshDir();
     expect(await media.receive('a.ts', Readable.from([]))).toBe(null);
