@@ -169,7 +169,39 @@ export async function makeOffer(
   return { pc, track, config, offer: pc.localDescription()!.sdp };
 }
 
+/**
+ * The stand-in browser. node-datachannel as the sending peer sometimes (a few runs in ten on a
+ * loaded machine) throws "Got a remote candidate without ICE transport" from its own
+ * setRemoteDescription while the publisher's answer is fine (the same answer works on the next
+ * try, and Chromium never fails it): such an attempt is taken back with DELETE and made again,
+ * so the tests judge the publisher, not that client's start-up race.
+ */
 export async function startWhipSender(options: WhipSenderOptions): Promise<WhipSender> {
+  let retrying = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectWhipSender(options, retrying);
+    } catch (error) {
+      if (attempt >= 20 || !(error instanceof SenderStartError)) throw error instanceof SenderStartError ? error.cause : error;
+      await error.undo();
+      retrying = true;
+      // The publisher ends the taken-back session asynchronously: until then it answers 409.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** The sender's own setRemoteDescription failed after the publisher answered 201. */
+class SenderStartError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly undo: () => Promise<unknown>,
+  ) {
+    super('the sending peer could not take the answer');
+  }
+}
+
+async function connectWhipSender(options: WhipSenderOptions, retrying: boolean): Promise<WhipSender> {
   const onRequest = options.keyframesOnRequest ?? false;
   const { pc, track, config, offer } = await makeOffer(options.audio ?? false, !onRequest);
   const feedback: SenderFeedback = { pli: [], fir: [], keyframesSent: [] };
@@ -203,7 +235,20 @@ export async function startWhipSender(options: WhipSenderOptions): Promise<WhipS
   });
   const body = await res.text();
   const location = res.headers.get('location') ?? undefined;
-  if (res.status === 201) pc.setRemoteDescription(body, 'answer');
+  if (retrying && res.status === 409) {
+    pc.close();
+    throw new SenderStartError(new Error('the publisher still holds the session taken back'), async () => undefined);
+  }
+  if (res.status === 201) {
+    try {
+      pc.setRemoteDescription(body, 'answer');
+    } catch (error) {
+      pc.close();
+      throw new SenderStartError(error, () =>
+        fetch(new URL(location!, options.url), { method: 'DELETE', headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} }),
+      );
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
   const stop = () => clearInterval(timer);
   return {

@@ -132,7 +132,9 @@ describe('publishing over WHIP', () => {
     await waitFor('2 more segments', () => streamer.streamer.live.state().segments.length >= before + 2, 10_000);
     trackPids();
     const sessions = [...new Set(streamer.sessions())];
-    expect(sessions).toEqual([publisher.sessionId, `${publisher.sessionId}r1`]);
+    // r1 unless the stand-in sender had to take back an attempt (whip-sender.ts), which uses a number.
+    expect(sessions[0]).toBe(publisher.sessionId);
+    expect(sessions.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${publisher.sessionId}r\\d+$`))]);
     expect(await streamer.playlist()).toContain('#EXT-X-DISCONTINUITY');
   });
 
