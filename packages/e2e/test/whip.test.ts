@@ -2,15 +2,14 @@
 // publishes to a real `hls-publish --input whip`, which detects and boxes the faces and
 // publishes to a real streamer. All WebRTC on 127.0.0.1.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, WEBRTC_LOOPBACK_ARGS } from './helpers/browser.js';
+import { countGreen, FACE_PHOTO, faceRects, frameRgb } from './helpers/faces.js';
 import { fetchPlaylist, waitFor } from './helpers/playlist.js';
 import { descendants, isAlive, startPublisher, stopAll, type Spawned } from './helpers/processes.js';
 import { startStreamer, type RunningStreamer } from './helpers/streamer.js';
@@ -18,41 +17,6 @@ import { startStreamer, type RunningStreamer } from './helpers/streamer.js';
 const run = promisify(execFile);
 const WIDTH = 640;
 const HEIGHT = 480;
-const publisherDir = fileURLToPath(new URL('../../publisher/', import.meta.url));
-const faceApiDemo = join(dirname(createRequire(`${publisherDir}package.json`).resolve('@vladmandic/face-api/package.json')), 'demo');
-
-interface Labels {
-  images: { file: string; width: number; height: number; faces: [number, number, number, number][] }[];
-}
-type Rect = { x0: number; y0: number; x1: number; y1: number };
-
-async function faceRects(file: string): Promise<Rect[]> {
-  const labels = JSON.parse(await readFile(join(publisherDir, 'test/fixtures/face-labels.json'), 'utf8')) as Labels;
-  const image = labels.images.find((i) => i.file === file)!;
-  const sx = WIDTH / image.width;
-  const sy = HEIGHT / image.height;
-  return image.faces.map(([x, y, w, h]) => ({ x0: (x - 0.35 * w) * sx, y0: (y - 0.35 * h) * sy, x1: (x + 1.35 * w) * sx, y1: (y + 1.35 * h) * sy }));
-}
-
-/** Box-green pixels near each labelled face and elsewhere, in frame 30 of a segment. */
-async function greenAroundFaces(url: string, work: string): Promise<{ near: number[]; elsewhere: number }> {
-  const out = join(work, `frame-${Date.now()}.rgb`);
-  await run('ffmpeg', ['-v', 'error', '-i', url, '-vf', 'select=eq(n\\,30)', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', out]);
-  const rgb = await readFile(out);
-  const faces = await faceRects('sample1.jpg');
-  const near = faces.map(() => 0);
-  let elsewhere = 0;
-  for (let y = 0; y < HEIGHT; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      const i = (y * WIDTH + x) * 3;
-      if (!(rgb[i + 1]! > 170 && rgb[i]! < 100 && rgb[i + 2]! < 100)) continue;
-      const face = faces.findIndex((r) => x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1);
-      if (face >= 0) near[face]!++;
-      else elsewhere++;
-    }
-  }
-  return { near, elsewhere };
-}
 
 async function probe(url: string): Promise<{ codec_name: string; width: number; height: number }> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', url]);
@@ -93,21 +57,7 @@ const ffmpegChildren = () => descendants(publisher.child.pid!);
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'e2e-whip-'));
   const y4m = join(work, 'faces.y4m');
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-loop',
-    '1',
-    '-i',
-    join(faceApiDemo, 'sample1.jpg'),
-    '-vf',
-    `scale=${WIDTH}:${HEIGHT},format=yuv420p`,
-    '-r',
-    '30',
-    '-t',
-    '3',
-    y4m,
-  ]);
+  await run('ffmpeg', ['-v', 'error', '-loop', '1', '-i', FACE_PHOTO, '-vf', `scale=${WIDTH}:${HEIGHT},format=yuv420p`, '-r', '30', '-t', '3', y4m]);
   streamer = await startStreamer();
   publisher = startPublisher(streamer.url, [
     '--input',
@@ -167,7 +117,7 @@ describe('publishing from a browser over WHIP', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     const url = new URL(second.uri, `${streamer.url}/stream.m3u8`).href;
     expect(await probe(url)).toEqual({ codec_name: 'h264', width: WIDTH, height: HEIGHT });
-    const green = await greenAroundFaces(url, work);
+    const green = countGreen(await frameRgb(url), await faceRects('sample1.jpg', WIDTH, HEIGHT), WIDTH, HEIGHT);
     for (const count of green.near) expect(count, JSON.stringify(green)).toBeGreaterThan(200);
     expect(green.elsewhere, JSON.stringify(green)).toBeLessThan(50);
   });
