@@ -110,7 +110,9 @@ describe('WHIP server', () => {
   it('kept publishing through all of them', async () => {
     const before = segmentCount();
     await waitFor('2 more segments', () => segmentCount() >= before + 2, 5000);
-    expect(new Set(streamer.sessions())).toEqual(new Set([publisher.sessionId]));
+    // One session throughout: the publisher's own, or `r<n>` if the stand-in sender had to take back
+    // an attempt at its start (whip-sender.ts), which uses up an encoder run.
+    expect([...new Set(streamer.sessions())]).toEqual([expect.stringMatching(new RegExp(`^${publisher.sessionId}(r\\d+)?$`))]);
   });
 
   it('answers a CORS preflight with Accept-Post', async () => {
