@@ -59,7 +59,8 @@ export interface PublisherOptions {
 export type Source =
   | { kind: 'device'; device: string }
   | { kind: 'test' }
-  | { kind: 'file'; path: string }
+  /** `live`: a named pipe (FIFO) another program writes as it goes; set by resolveSource. */
+  | { kind: 'file'; path: string; live?: boolean }
   | { kind: 'rtsp'; url: string }
   | { kind: 'whip'; ingest: SessionIngest };
 

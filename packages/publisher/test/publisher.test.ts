@@ -1,6 +1,7 @@
 // A real pipeline: ffmpeg's test pattern -> frames -> a frame stage -> libx264 -> segments -> a
 // real HTTP server recording what it gets, or the real streamer where its answers matter.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createWriteStream, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -358,5 +359,36 @@ describe('createPublisher direct (detection and preview off)', () => {
     const running = publisher.pids();
     await publisher.stop();
     expect(running.every(isGone)).toBe(true);
+  });
+
+  it('dates a FIFO source by the wall clock when its writer delivers fewer frames than it declares', async () => {
+    // A y4m writer that says 30 fps but writes 15 (as one that skips frames while the reader is
+    // busy does). Dated by frame count, the stream would fall behind the wall clock by half of
+    // every second; with arrival times the fps filter repeats frames and the dates stay true.
+    const fifo = join(work, 'live.y4m');
+    execFileSync('mkfifo', [fifo]);
+    const out = createWriteStream(fifo);
+    out.on('error', () => {});
+    out.write('YUV4MPEG2 W160 H120 F30:1 Ip A1:1 C420jpeg\n');
+    const frame = Buffer.concat([Buffer.from('FRAME\n'), Buffer.alloc(160 * 120 * 1.5, 128)]);
+    const writer = setInterval(() => out.writableLength === 0 && out.write(frame), 1000 / 15);
+    const before = server.segments().length;
+    const publisher = createPublisher({ input: fifo, streamer: server.url, width: 160, height: 120, fps: 30, segmentSeconds: 1, tempDir: work });
+    try {
+      await publisher.start();
+      await server.waitFor('6 segments', () => server.segments().length >= before + 6, 30_000);
+      const posts = server.segments().slice(before, before + 6);
+      // Each segment is listed right after its last frame: its end is at most a moment before it arrives.
+      const lags = posts.map((p) => p.at - (Date.parse(String(p.headers['x-program-date-time'])) + Number(p.url.split('/')[3]) * 1000));
+      for (const lag of lags) expect(lag).toBeGreaterThan(-100);
+      expect(Math.max(...lags)).toBeLessThan(1000);
+      expect(lags.at(-1)! - lags[0]!).toBeLessThan(500);
+    } finally {
+      clearInterval(writer);
+      await publisher.stop();
+      out.destroy();
+      // If ffmpeg never opened the FIFO, the writer's open still waits in libuv's pool: release it.
+      closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+    }
   });
 });

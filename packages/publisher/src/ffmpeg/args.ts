@@ -55,6 +55,10 @@ export function inputArgs(source: Source, platform: NodeJS.Platform, format: Vid
       // TCP avoids UDP packet loss artefacts; -timeout (µs) stops a dead camera from hanging us.
       return ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', source.url];
     case 'file':
+      // A FIFO is a live source: its frames are dated when they arrive, as a camera's are, so a
+      // writer that skips or stalls frames makes the fps filter repeat frames instead of the
+      // stream falling behind the wall clock (the direct pipeline dates segments by frame count).
+      if (source.live) return ['-use_wallclock_as_timestamps', '1', '-i', source.path];
       return isImageFile(source.path) ? ['-re', '-loop', '1', '-framerate', String(fps), '-i', source.path] : ['-stream_loop', '-1', '-re', '-i', source.path];
     case 'device':
       return deviceArgs(source.device, platform, format);

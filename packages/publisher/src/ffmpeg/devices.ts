@@ -1,7 +1,7 @@
 // Cameras: listing them for `--list-devices`, and checking the one asked for before capture
 // starts, so a missing camera is one clear line instead of an ffmpeg error dump.
 import { execFile } from 'node:child_process';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { DeviceNotFoundError, OptionError } from '../errors.js';
 import type { Source } from '../options.js';
 import { listDevicesArgs, v4l2DevicePath } from './args.js';
@@ -109,9 +109,10 @@ export async function resolveDevice(device: string, env: DeviceEnv): Promise<str
 export async function resolveSource(source: Source, env: DeviceEnv): Promise<Source> {
   if (source.kind === 'device') return { kind: 'device', device: await resolveDevice(source.device, env) };
   if (source.kind === 'file') {
-    await access(source.path).catch(() => {
+    const info = await stat(source.path).catch(() => {
       throw new OptionError('--input', '`test`, an rtsp:// URL or an existing file', source.path);
     });
+    if (info.isFIFO()) return { ...source, live: true };
   }
   return source;
 }

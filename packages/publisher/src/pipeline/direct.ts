@@ -4,7 +4,8 @@
 // No frame passes through Node, so there are no capture times: a segment's program date-time is
 // the wall clock at the first listed segment (or part) minus its end, plus the segment's start
 // from the list. This is later than the true capture time by the encoder's delay (small with
-// zerolatency) and drifts if the source does not keep its nominal rate. The ffmpeg is also the
+// zerolatency) and drifts if the source does not keep its nominal rate (cameras and RTSP carry
+// their own timestamps, and a FIFO is read with arrival times, args.ts). The ffmpeg is also the
 // capture, so one that dies is restarted like a capture (for ever, with backoff); each run is a
 // new session (pipeline.ts, runSession), which makes the streamer mark a discontinuity.
 import { directArgs } from '../ffmpeg/args.js';

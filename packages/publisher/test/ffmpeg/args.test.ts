@@ -21,6 +21,8 @@ describe('inputArgs', () => {
   it('loops a video file at real time and a still image at the frame rate', () => {
     expect(inputArgs({ kind: 'file', path: 'clip.mp4' }, 'linux', format)).toEqual(['-stream_loop', '-1', '-re', '-i', 'clip.mp4']);
     expect(inputArgs({ kind: 'file', path: '/x/Face.JPG' }, 'darwin', format)).toEqual(['-re', '-loop', '1', '-framerate', '30', '-i', '/x/Face.JPG']);
+    // A FIFO (resolveSource marks it live) is read as it comes, each frame dated on arrival.
+    expect(inputArgs({ kind: 'file', path: '/tmp/cam.y4m', live: true }, 'linux', format)).toEqual(['-use_wallclock_as_timestamps', '1', '-i', '/tmp/cam.y4m']);
   });
 
   it('reads RTSP over TCP with a socket timeout', () => {

@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeviceNotFoundError } from '../../src/errors.js';
-import { parseAvfoundationList, parseDshowList, resolveDevice } from '../../src/ffmpeg/devices.js';
+import { DeviceNotFoundError, OptionError } from '../../src/errors.js';
+import { parseAvfoundationList, parseDshowList, resolveDevice, resolveSource } from '../../src/ffmpeg/devices.js';
 
 describe('camera lists', () => {
   it('parses avfoundation output, video devices only', () => {
@@ -57,5 +61,22 @@ describe('resolveDevice', () => {
 
   it('passes macOS devices through to avfoundation', async () => {
     await expect(resolveDevice('1', { ffmpegPath: 'ffmpeg', platform: 'darwin' })).resolves.toBe('1');
+  });
+});
+
+describe('resolveSource', () => {
+  const env = { ffmpegPath: 'ffmpeg', platform: 'linux' as const };
+  it('marks a FIFO input live, leaves a regular file as it is, and refuses a missing one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'resolve-source-'));
+    try {
+      const fifo = join(dir, 'cam.y4m');
+      execFileSync('mkfifo', [fifo]);
+      await writeFile(join(dir, 'clip.mp4'), '');
+      await expect(resolveSource({ kind: 'file', path: fifo }, env)).resolves.toEqual({ kind: 'file', path: fifo, live: true });
+      await expect(resolveSource({ kind: 'file', path: join(dir, 'clip.mp4') }, env)).resolves.toEqual({ kind: 'file', path: join(dir, 'clip.mp4') });
+      await expect(resolveSource({ kind: 'file', path: join(dir, 'nope.mp4') }, env)).rejects.toBeInstanceOf(OptionError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
