@@ -6,11 +6,11 @@ const fmt = (n, digits = 2) => (n === null || n === undefined || Number.isNaN(n)
 export function webrtcSection(webrtc, { table, when }) {
   if (!webrtc) return '';
   const views = table(
-    ['View', 'Frames sampled', 'Median (ms)', 'p95 (ms)', 'Min (ms)', 'Max (ms)'],
+    ['View', 'Frames sampled', 'Median (ms)', 'p95 (ms)', 'Min (ms)', 'Max (ms)', 'The page showed (median ms)'],
     webrtc.views.map((v) =>
       v.error
-        ? [v.label, `failed: ${v.error}`, '–', '–', '–', '–']
-        : [v.label, fmt(v.samples, 0), `**${fmt(v.medianMs, 0)}**`, fmt(v.p95Ms, 0), fmt(v.minMs, 0), fmt(v.maxMs, 0)],
+        ? [v.label, `failed: ${v.error}`, '–', '–', '–', '–', '–']
+        : [v.label, fmt(v.samples, 0), `**${fmt(v.medianMs, 0)}**`, fmt(v.p95Ms, 0), fmt(v.minMs, 0), fmt(v.maxMs, 0), fmt(v.pageMedianMs, 0)],
     ),
   );
   const load = webrtc.viewers;
@@ -48,7 +48,10 @@ was written, as 40 black and white blocks across its top. Chromium plays the str
 page's engine for each view, reads the blocks back from every frame it shows (a canvas drawn from the
 \`<video>\` in \`requestVideoFrameCallback\`, or from the MJPEG \`<img>\` each animation frame) and records
 the wall clock minus the time in the picture, for ${fmt(webrtc.seconds, 0)} s after settling. Nothing the
-server says enters the figure. One machine, one clock.
+server says enters the figure. One machine, one clock. The last column is the latency the page
+itself displays meanwhile (for HLS from hls.js's \`playingDate\`, the stream's program date-time;
+for WebRTC from the RTP timestamps; none for MJPEG), sampled every 250 ms. LL-HLS plays with the
+page's defaults (hls.js aims at PART-HOLD-BACK, three parts behind the newest).
 
 ${views}
 
