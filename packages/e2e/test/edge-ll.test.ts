@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/browser.js';
 import { type Edge, startEdge } from './helpers/nginx.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+import { playTogether } from './helpers/player-pair.js';
 import { waitFor } from './helpers/playlist.js';
 import { startPublisher, stopAll, type Spawned } from './helpers/processes.js';
 
@@ -100,6 +101,21 @@ describe('Low-Latency HLS through an nginx edge', () => {
     expect(edge.log().filter((l) => l.uri.includes('_HLS_msn=')).length).toBeGreaterThan(20);
     await browser.close();
     browser = undefined;
+  });
+
+  it('adds at most 0.3 s to LL-HLS latency: two hls.js players in one page, direct and through the edge', async () => {
+    browser ??= await launchChromium();
+    // The viewer page's settings with parts: hls.js aims at PART-HOLD-BACK and catches up at up to 1.5x.
+    const result = await playTogether(browser, edge.url, [`${origin.url}/stream.m3u8`, `${edge.url}/stream.m3u8`], {
+      config: { liveDurationInfinity: true, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 },
+      settleMs: 5000,
+      samples: 16,
+    });
+    const [direct, viaEdge] = result.medians as [number, number];
+    console.info(`LL-HLS joined together: direct ${direct.toFixed(2)} s, through an edge ${viaEdge.toFixed(2)} s`);
+    expect(result.fatal).toEqual([0, 0]);
+    expect(direct).toBeLessThan(3);
+    expect(viaEdge).toBeLessThan(direct + 0.3);
   });
 
   it('collapses identical blocking reloads and hinted part requests into one origin request each', async () => {
