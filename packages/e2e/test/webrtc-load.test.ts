@@ -109,7 +109,9 @@ describe('WebRTC under load', () => {
     await waitFor('every session gone', async () => (await sessions(url)) === 0, 15_000);
     await new Promise((r) => setTimeout(r, 3000));
     const baseline = rss(pid);
-    expect(openFiles(pid)).toBe(files);
+    // Not more than before (one fewer happens: a keep-alive connection of this test's own HTTP
+    // client to the streamer, open at the baseline, may have timed out since).
+    expect(openFiles(pid)).toBeLessThanOrEqual(files);
 
     // A second crowd, come and gone.
     const again: PeerViewer[] = [];
@@ -124,6 +126,6 @@ describe('WebRTC under load', () => {
       `streamer RSS: ${(peak / 2 ** 20).toFixed(1)} MiB with ${PEERS + 1} viewers, ${(baseline / 2 ** 20).toFixed(1)} MiB after they left, ${(after / 2 ** 20).toFixed(1)} MiB after ${PEERS} more came and went; open files ${files} -> ${openFiles(pid)}`,
     );
     expect(after).toBeLessThan(baseline + RSS_TOLERANCE_BYTES);
-    expect(openFiles(pid)).toBe(files);
+    expect(openFiles(pid)).toBeLessThanOrEqual(files);
   }, 120_000);
 });

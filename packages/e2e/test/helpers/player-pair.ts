@@ -82,5 +82,8 @@ export async function playTogether(
     return { medians: latencies.map(median), fatal: last.map((p) => p.fatal) };
   } finally {
     await page.close();
+    // A blocking reload the players left held at the origin (or the edge's request for it) is
+    // answered when the next part comes: let those finish before the caller counts requests.
+    await sleep(1500);
   }
 }
