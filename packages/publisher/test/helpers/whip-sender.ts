@@ -173,7 +173,8 @@ export async function makeOffer(
  * The stand-in browser. node-datachannel as the sending peer sometimes (a few runs in ten on a
  * loaded machine) throws "Got a remote candidate without ICE transport" from its own
  * setRemoteDescription while the publisher's answer is fine (the same answer works on the next
- * try, and Chromium never fails it): such an attempt is taken back with DELETE and made again,
+ * try, and Chromium never fails it), or sometimes never connects: such an attempt is taken back
+ * with DELETE and made again,
  * so the tests judge the publisher, not that client's start-up race.
  */
 export async function startWhipSender(options: WhipSenderOptions): Promise<WhipSender> {
@@ -191,7 +192,10 @@ export async function startWhipSender(options: WhipSenderOptions): Promise<WhipS
   }
 }
 
-/** The sender's own setRemoteDescription failed after the publisher answered 201. */
+/** How long the stand-in sender waits for its track to open after the answer. */
+const SENDER_CONNECT_MS = 5000;
+
+/** The sender's own setRemoteDescription failed, or it did not connect, after the publisher answered 201. */
 class SenderStartError extends Error {
   constructor(
     override readonly cause: unknown,
@@ -240,13 +244,20 @@ async function connectWhipSender(options: WhipSenderOptions, retrying: boolean):
     throw new SenderStartError(new Error('the publisher still holds the session taken back'), async () => undefined);
   }
   if (res.status === 201) {
+    const undo = () => fetch(new URL(location!, options.url), { method: 'DELETE', headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} });
     try {
       pc.setRemoteDescription(body, 'answer');
     } catch (error) {
       pc.close();
-      throw new SenderStartError(error, () =>
-        fetch(new URL(location!, options.url), { method: 'DELETE', headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} }),
-      );
+      throw new SenderStartError(error, undo);
+    }
+    // The same client now and then never connects (no ICE/DTLS, the track never opens) although
+    // the answer is fine: also taken back and made again. Chromium's connects in well under this.
+    const deadline = Date.now() + SENDER_CONNECT_MS;
+    while (!track.isOpen() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!track.isOpen()) {
+      pc.close();
+      throw new SenderStartError(new Error(`the sending peer did not connect within ${SENDER_CONNECT_MS} ms`), undo);
     }
   }
   let timer: NodeJS.Timeout | undefined;
